@@ -1,0 +1,1 @@
+"""Minga: the operating system of a collective social innovation."""

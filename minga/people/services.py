@@ -1,0 +1,413 @@
+"""Writes about people: records, consent, memberships, invitations, export and erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from minga.architecture.models import Group
+from minga.core.audit import audit_record, diff_fields, snapshot
+from minga.core.choices import ROLE_RANK, Role
+from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.models import Collective, hash_token
+from minga.core.scoping import forget_scope, scope_for
+from minga.people.models import Invitation, Membership, Person
+
+PERSON_FIELDS = ["full_name", "email", "external_id", "preferred_language", "skills", "consent_purpose"]
+INVITATION_DAYS = 14
+
+
+def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise DomainError.from_validation_error(error) from error
+
+
+def highest_role_over(actor: Any, group: Group) -> str | None:
+    """The highest role `actor` holds that reaches `group` (admin of its collective, coordinator above
+    it, lead of it), or None. Used to stop anyone granting a role above their own."""
+    scope = scope_for(actor)
+    if scope.is_superuser or group.collective_id in scope.admin_collectives:
+        return Role.ADMIN
+    if scope.covers_path(group.path, for_edit=True):
+        return Role.COORDINATOR
+    if group.pk in scope.lead_groups:
+        return Role.LEAD
+    return None
+
+
+def _require_can_grant(actor: Any, group: Group, role: str) -> None:
+    own = highest_role_over(actor, group)
+    if own is None:
+        raise NotFound("group")
+    if ROLE_RANK[role] > ROLE_RANK[own] or (role == own and own != Role.ADMIN):
+        raise DomainError.single(
+            "role_too_high", f"You cannot grant the role “{Role(role).label}” in this group.", field="role"
+        )
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Any,
+    collective: Collective,
+    full_name: str,
+    email: str = "",
+    external_id: str = "",
+    preferred_language: str = "en",
+    skills: list[str] | None = None,
+    consent_purpose: str = "",
+    consent_given_at: dt.datetime | None = None,
+    group: Group | None = None,
+    role: str = Role.MEMBER,
+    started_on: dt.date | None = None,
+) -> Person:
+    """Register a person, optionally straight into a group with a role (the usual case for leads)."""
+    scope = scope_for(actor)
+    if group is None and not (scope.is_superuser or collective.pk in scope.admin_collectives):
+        raise DomainError.single("group_required", "Choose the group this person joins.", field="group")
+    if group is not None:
+        if group.collective_id != collective.pk:
+            raise DomainError.single(
+                "invalid_group", "The group belongs to another collective.", field="group"
+            )
+        _require_can_grant(actor, group, role)
+    person = Person(
+        collective=collective,
+        full_name=full_name.strip(),
+        email=email.strip().lower(),
+        external_id=external_id.strip(),
+        preferred_language=preferred_language,
+        skills=skills or [],
+        consent_purpose=consent_purpose,
+        consent_given_at=consent_given_at,
+    )
+    problems = _duplicate_problems(person)
+    if problems:
+        raise DomainError(problems)
+    _full_clean(person)
+    person.save()
+    audit_record(actor=actor, action="person.create", target=person, changes={"full_name": person.full_name})
+    if group is not None:
+        _membership_insert(actor=actor, person=person, group=group, role=role, started_on=started_on)
+    return person
+
+
+def _duplicate_problems(person: Person) -> list[Problem]:
+    problems = []
+    others = Person.objects.filter(collective_id=person.collective_id).exclude(pk=person.pk)
+    if person.email and others.filter(email__iexact=person.email).exists():
+        problems.append(
+            Problem("duplicate_email", "Someone in this collective already has this email.", field="email")
+        )
+    if person.external_id and others.filter(external_id=person.external_id).exists():
+        problems.append(
+            Problem("duplicate_external_id", "This external id is already used.", field="external_id")
+        )
+    return problems
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
+    locked = Person.objects.editable_by(actor).select_for_update().filter(pk=person.pk).first()
+    if locked is None:
+        raise NotFound("person")
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise DomainError.single("unknown_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
+    before = snapshot(locked, PERSON_FIELDS)
+    for name, value in changes.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.email = locked.email.lower()
+    problems = _duplicate_problems(locked)
+    if problems:
+        raise DomainError(problems)
+    _full_clean(locked)
+    locked.save()
+    audit_record(
+        actor=actor, action="person.update", target=locked, changes=diff_fields(locked, before, PERSON_FIELDS)
+    )
+    return locked
+
+
+@transaction.atomic
+def person_consent_record(*, actor: Any, person: Person, purpose: str, given: bool) -> Person:
+    """Record consent given (with its purpose) or withdrawn, dated now."""
+    locked = Person.objects.editable_by(actor).select_for_update().filter(pk=person.pk).first()
+    if locked is None:
+        raise NotFound("person")
+    now = timezone.now()
+    if given:
+        if not purpose.strip():
+            raise DomainError.single(
+                "purpose_required", "Say what the consent is for.", field="consent_purpose"
+            )
+        locked.consent_purpose, locked.consent_given_at, locked.consent_withdrawn_at = (
+            purpose.strip(),
+            now,
+            None,
+        )
+    else:
+        locked.consent_withdrawn_at = now
+    locked.save(update_fields=["consent_purpose", "consent_given_at", "consent_withdrawn_at", "updated_at"])
+    audit_record(actor=actor, action="person.consent" if given else "person.consent_withdrawn", target=locked)
+    return locked
+
+
+def person_export(*, actor: Any, person: Person) -> dict[str, Any]:
+    """Everything Minga holds about a person, as plain data (the right of access)."""
+    person = Person.objects.visible_to(actor).filter(pk=person.pk).first() or _not_found("person")
+    memberships = Membership.objects.filter(person=person).select_related("group")
+    return {
+        "collective": person.collective.slug,
+        "full_name": person.full_name,
+        "email": person.email,
+        "external_id": person.external_id,
+        "preferred_language": person.preferred_language,
+        "skills": person.skills,
+        "consent": {
+            "purpose": person.consent_purpose,
+            "given_at": person.consent_given_at.isoformat() if person.consent_given_at else None,
+            "withdrawn_at": person.consent_withdrawn_at.isoformat() if person.consent_withdrawn_at else None,
+        },
+        "memberships": [
+            {
+                "group": m.group.name,
+                "group_code": m.group.code,
+                "role": m.role,
+                "started_on": m.started_on.isoformat(),
+                "ended_on": m.ended_on.isoformat() if m.ended_on else None,
+            }
+            for m in memberships
+        ],
+        "created_at": person.created_at.isoformat(),
+    }
+
+
+def _not_found(what: str) -> Any:
+    raise NotFound(what)
+
+
+@transaction.atomic
+def person_erase(*, actor: Any, person: Person) -> None:
+    """Erase a person (right to erasure): their record and memberships go; the audit keeps only that
+    an erasure happened, without the personal data."""
+    locked = Person.objects.editable_by(actor).select_for_update().filter(pk=person.pk).first()
+    if locked is None:
+        raise NotFound("person")
+    pk, collective = locked.pk, locked.collective
+    Invitation.objects.filter(person=locked).delete()
+    Membership.objects.filter(person=locked).delete()
+    locked.delete()
+    locked.pk = pk
+    locked.full_name = f"person #{pk} (erased)"
+    audit_record(actor=actor, action="person.erase", target=locked, collective=collective)
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    actor: Any,
+    person: Person,
+    group: Group,
+    role: str = Role.MEMBER,
+    started_on: dt.date | None = None,
+    ended_on: dt.date | None = None,
+) -> Membership:
+    """Give `person` a role in `group`. Nobody grants a role above their own."""
+    if person.collective_id != group.collective_id:
+        raise DomainError.single(
+            "invalid_group", "The person and the group belong to different collectives.", field="group"
+        )
+    if not Group.objects.visible_to(actor).filter(pk=group.pk).exists():
+        raise NotFound("group")
+    if (
+        not Person.objects.visible_to(actor).filter(pk=person.pk).exists()
+        and not Group.objects.editable_by(actor).filter(pk=group.pk).exists()
+    ):
+        raise NotFound("person")
+    _require_can_grant(actor, group, role)
+    return _membership_insert(
+        actor=actor, person=person, group=group, role=role, started_on=started_on, ended_on=ended_on
+    )
+
+
+def _membership_insert(
+    *,
+    actor: Any,
+    person: Person,
+    group: Group,
+    role: str,
+    started_on: dt.date | None,
+    ended_on: dt.date | None = None,
+) -> Membership:
+    if role not in Role.values:
+        raise DomainError.single("invalid_role", f"Unknown role “{role}”.", field="role")
+    membership = Membership(
+        person=person,
+        group=group,
+        role=role,
+        started_on=started_on or timezone.localdate(),
+        ended_on=ended_on,
+    )
+    problems = []
+    if ended_on and ended_on < membership.started_on:
+        problems.append(
+            Problem("dates_out_of_order", "A membership cannot end before it starts.", field="ended_on")
+        )
+    if (
+        ended_on is None
+        and Membership.objects.filter(person=person, group=group, role=role, ended_on__isnull=True).exists()
+    ):
+        problems.append(
+            Problem(
+                "duplicate_membership", "This person already holds this role in this group.", field="role"
+            )
+        )
+    if problems:
+        raise DomainError(problems)
+    _full_clean(membership)
+    membership.save()
+    audit_record(
+        actor=actor,
+        action="membership.create",
+        target=membership,
+        collective=group.collective,
+        changes={"person": person.pk, "group": group.code, "role": role},
+    )
+    if person.user_id:
+        forget_scope(person.user)
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor: Any, membership: Membership, ended_on: dt.date | None = None) -> Membership:
+    """End a membership (history is kept: memberships are dated, not deleted)."""
+    locked = (
+        Membership.objects.editable_by(actor)
+        .select_for_update()
+        .select_related("group")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("membership")
+    _require_can_grant(actor, locked.group, locked.role)
+    day = ended_on or timezone.localdate()
+    if day < locked.started_on:
+        raise DomainError.single(
+            "dates_out_of_order", "A membership cannot end before it starts.", field="ended_on"
+        )
+    locked.ended_on = day
+    locked.save(update_fields=["ended_on"])
+    audit_record(
+        actor=actor,
+        action="membership.end",
+        target=locked,
+        collective=locked.group.collective,
+        changes={"ended_on": day.isoformat()},
+    )
+    return locked
+
+
+# --- invitations ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: Any, person: Person, group: Group, role: str = Role.MEMBER, base_url: str = ""
+) -> tuple[Invitation, str]:
+    """Invite a person (who has an email) to log in and take a role. Returns the invitation and its
+    one-time link; the link is also emailed."""
+    if not person.email:
+        raise DomainError.single(
+            "email_required", "This person has no email address to invite.", field="email"
+        )
+    if person.collective_id != group.collective_id:
+        raise DomainError.single(
+            "invalid_group", "The person and the group belong to different collectives.", field="group"
+        )
+    _require_can_grant(actor, group, role)
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        person=person,
+        group=group,
+        role=role,
+        token_hash=hash_token(raw),
+        invited_by=actor if getattr(actor, "is_authenticated", False) else None,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+    link = f"{base_url.rstrip('/')}/invitations/{raw}/"
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to {group.collective.name} on Minga",
+            message=(
+                f"Hello {person.full_name},\n\nYou have been invited to join {group.name} as "
+                f"{Role(role).label}. Set your password here (valid for {INVITATION_DAYS} days):\n\n{link}\n"
+            ),
+            from_email=None,
+            recipient_list=[person.email],
+        )
+    )
+    audit_record(
+        actor=actor,
+        action="invitation.create",
+        target=invitation,
+        collective=group.collective,
+        changes={"role": role},
+    )
+    return invitation, link
+
+
+def invitation_find(raw_token: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("person", "group", "group__collective")
+        .filter(token_hash=hash_token(raw_token))
+        .first()
+    )
+    if invitation is None or not invitation.is_open:
+        raise NotFound("invitation")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, raw_token: str, password: str) -> Any:
+    """Accept an invitation: create (or reuse) the login, attach the person, start the membership."""
+    invitation = invitation_find(raw_token)
+    person = invitation.person
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=person.email).first()
+    if user is None:
+        user = User(
+            username=person.email.lower(), email=person.email.lower(), first_name=person.full_name[:150]
+        )
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError([Problem("weak_password", m, field="password") for m in error.messages]) from error
+    user.set_password(password)
+    user.save()
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    if not Membership.objects.filter(
+        person=person, group=invitation.group, role=invitation.role, ended_on__isnull=True
+    ).exists():
+        Membership.objects.create(person=person, group=invitation.group, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        actor=user, action="invitation.accept", target=invitation, collective=invitation.group.collective
+    )
+    return user
