@@ -356,9 +356,10 @@ def link_create(
         )
     visible = Group.objects.visible_to(actor)
     editable = Group.objects.editable_by(actor)
-    if not visible.filter(pk__in=[source.pk, target.pk]).count() == 2:
+    ends = {source.pk, target.pk}
+    if visible.filter(pk__in=ends).count() != len(ends):
         raise NotFound("group")
-    if not editable.filter(pk__in=[source.pk, target.pk]).exists():
+    if not editable.filter(pk__in=ends).exists():
         raise NotFound("group")
     link = Link(
         collective_id=source.collective_id,
