@@ -22,8 +22,12 @@ def audit_record(
     target: models.Model,
     collective: Collective | None = None,
     changes: dict[str, Any] | None = None,
+    target_repr: str | None = None,
 ) -> AuditEntry:
-    """Append one entry: `actor` did `action` to `target` (with the field changes, old → new)."""
+    """Append one entry: `actor` did `action` to `target` (with the field changes, old → new).
+
+    `target_repr` replaces `str(target)` when that would put personal data into the append-only log.
+    """
     if collective is None:
         collective = getattr(target, "collective", None)
         if collective is None and isinstance(target, Collective):
@@ -36,7 +40,7 @@ def audit_record(
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
-        target_repr=str(target)[:300],
+        target_repr=(str(target) if target_repr is None else target_repr)[:300],
         changes=_jsonable(changes or {}),
     )
 
