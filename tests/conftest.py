@@ -24,6 +24,9 @@ from tests.factories.architecture import make_group
 from tests.factories.core import make_collective, make_user
 from tests.factories.people import make_member
 
+# MINGA_TEST_DATABASE=postgres: run the suite on a throwaway PostgreSQL cluster (see tests/pg_cluster.py).
+pytest_plugins = ["tests.pg_cluster"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
