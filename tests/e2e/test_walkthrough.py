@@ -63,7 +63,8 @@ def test_coordinator_walks_the_collective(
 
     # 7. Creating a sub-group of Nairobi: a bad code is explained next to the field…
     page.goto(reverse("architecture:group_detail", args=[slug, world.region_a.pk]))
-    page.get_by_role("link", name=re.compile("add a (sub-?group|group)|new (sub-?group|group)", re.I)).first.click()
+    add_child = re.compile("add a (sub-?group|group)|new (sub-?group|group)", re.I)
+    page.get_by_role("link", name=add_child).first.click()
     form = page.locator("form").filter(has=page.get_by_label("Code", exact=True))
     form.get_by_label("Name", exact=True).fill("Kawangware Readers")
     form.get_by_label("Code", exact=True).fill("Not a code!")
