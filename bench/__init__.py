@@ -1,0 +1,1 @@
+"""Benchmarks, one module per figure family; each exposes `run(argv) -> int` (see `minga bench`)."""

@@ -1,0 +1,423 @@
+"""Network metrics of a collective (or of one subtree), computed in the background and cached.
+
+What is measured, on the *current* links between the groups that are not closed:
+size and density, connected components, bridging groups (estimated betweenness and articulation
+points), communities (Leiden, modularity), degree statistics, links by kind, the share of links that
+cross regions, and reach (groups and people) for the scope and each of its direct children.
+
+At 50,000 groups and 100,000 links networkx needs minutes for betweenness, so the graph goes to
+igraph (components, articulation points, Leiden) and networkit (sampled betweenness), both C/C++
+cores, fed from numpy arrays loaded with one `values_list` query. Random choices use fixed seeds so a
+snapshot is reproducible. The whole computation takes a few seconds at that size (see
+`bench/network.py`), which is why it runs as a task and the result is stored in `NetworkSnapshot`,
+stamped with when it was made.
+
+The graph is undirected and simple: a link A→B and a link B→A, or two links of different kinds
+between the same pair, are one connection for the graph metrics (they still count as links).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections import Counter
+from typing import Any
+
+import igraph as ig
+import networkit as nk
+import numpy as np
+from django.db.models import Count, IntegerField, Q, Value
+from django.db.models.functions import Cast, StrIndex, Substr
+from django.utils import timezone
+
+from minga.architecture.models import Group, GroupStatus, Link, NetworkSnapshot
+from minga.core.models import AuditEntry, Collective
+
+METRICS_VERSION = 1
+SEED = 20_240_601
+TOP_N = 10
+# Betweenness is exact while nodes x connections stays under this (a fraction of a second);
+# above it, networkit samples this many source nodes (≈40 ms each at 50k groups/100k links on 2 cores).
+EXACT_BETWEENNESS_MAX_WORK = 20_000_000
+BETWEENNESS_SAMPLES = 64
+LEIDEN_ITERATIONS = 2
+DEFAULT_MAX_AGE = dt.timedelta(hours=24)
+
+
+# --- reading the graph ------------------------------------------------------------------------------
+
+
+class NetworkGraph:
+    """The groups and current links of a scope, as contiguous integer ids ready for igraph/networkit."""
+
+    def __init__(
+        self,
+        *,
+        group_ids: np.ndarray,
+        paths: list[str],
+        link_src: np.ndarray,
+        link_dst: np.ndarray,
+        link_kind: np.ndarray,
+        kinds: list[str],
+    ) -> None:
+        self.group_ids = group_ids  # sorted database ids; position = vertex number
+        self.paths = paths  # in the same order
+        self.link_src = link_src  # vertex numbers, one per link row
+        self.link_dst = link_dst
+        self.link_kind = link_kind  # index into `kinds`
+        self.kinds = kinds
+        a = np.minimum(link_src, link_dst)
+        b = np.maximum(link_src, link_dst)
+        n = max(len(group_ids), 1)
+        pairs = np.unique(a * n + b)
+        self.edge_a = pairs // n
+        self.edge_b = pairs % n
+
+    @property
+    def n(self) -> int:
+        return len(self.group_ids)
+
+    @property
+    def pair_count(self) -> int:
+        return len(self.edge_a)
+
+
+def _scope_prefix(scope_group: Group | None) -> str:
+    return scope_group.path if scope_group is not None else "/"
+
+
+def load_graph(collective: Collective, scope_group: Group | None = None) -> NetworkGraph:
+    """Two queries: the groups of the scope (id, path) and the collective's current links (ids, kind)."""
+    groups = Group.objects.filter(collective=collective).exclude(status=GroupStatus.CLOSED)
+    if scope_group is not None:
+        groups = groups.filter(path__startswith=scope_group.path)
+    group_rows = list(groups.order_by("id").values_list("id", "path"))
+    group_ids = np.fromiter((r[0] for r in group_rows), dtype=np.int64, count=len(group_rows))
+    paths = [r[1] for r in group_rows]
+
+    link_rows = list(
+        Link.objects.current().filter(collective=collective).values_list("source_id", "target_id", "kind")
+    )
+    count = len(link_rows)
+    src = np.fromiter((r[0] for r in link_rows), dtype=np.int64, count=count)
+    dst = np.fromiter((r[1] for r in link_rows), dtype=np.int64, count=count)
+    kind_index: dict[str, int] = {}
+    kind = np.fromiter(
+        (kind_index.setdefault(r[2], len(kind_index)) for r in link_rows), dtype=np.int64, count=count
+    )
+    # Map database ids to vertex numbers; links with an end outside the scope (or closed) drop out.
+    src_v, src_ok = _vertex_numbers(group_ids, src)
+    dst_v, dst_ok = _vertex_numbers(group_ids, dst)
+    keep = src_ok & dst_ok & (src_v != dst_v)
+    return NetworkGraph(
+        group_ids=group_ids,
+        paths=paths,
+        link_src=src_v[keep],
+        link_dst=dst_v[keep],
+        link_kind=kind[keep],
+        kinds=list(kind_index),
+    )
+
+
+def _vertex_numbers(group_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(group_ids) == 0:
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    pos = np.searchsorted(group_ids, ids)
+    pos = np.minimum(pos, len(group_ids) - 1)
+    return pos, group_ids[pos] == ids
+
+
+# --- computing ----------------------------------------------------------------------------------------
+
+
+def compute_network_metrics(collective: Collective, scope_group: Group | None = None) -> dict[str, Any]:
+    """Every network figure for the collective, or for the subtree under `scope_group`, as plain JSON."""
+    started = time.perf_counter()
+    graph = load_graph(collective, scope_group)
+    n, pairs = graph.n, graph.pair_count
+    timings: dict[str, float] = {"load": time.perf_counter() - started}
+
+    degree = np.bincount(np.concatenate([graph.edge_a, graph.edge_b]), minlength=n) if n else np.array([])
+    metrics: dict[str, Any] = {
+        "version": METRICS_VERSION,
+        "scope": _scope_label(collective, scope_group),
+        "groups": n,
+        "links": len(graph.link_src),
+        "connected_pairs": pairs,
+        "density": (2.0 * pairs / (n * (n - 1))) if n > 1 else 0.0,
+        "degree": _degree_stats(degree),
+        "links_by_kind": _links_by_kind(graph),
+        "cross_region": _cross_region(graph, scope_group),
+    }
+
+    step = time.perf_counter()
+    g = ig.Graph(n=n, edges=np.column_stack([graph.edge_a, graph.edge_b]) if pairs else [], directed=False)
+    metrics["components"] = _components(g, degree)
+    articulation = g.articulation_points() if n else []
+    timings["components"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    metrics["communities"] = _communities(g)
+    timings["communities"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    scores, method = _betweenness(graph)
+    timings["betweenness"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    top_between = _top(scores, degree, TOP_N, positive_only=True)
+    art = np.array(articulation, dtype=np.int64)
+    top_art = art[np.lexsort((graph.group_ids[art], -degree[art]))][:TOP_N] if len(art) else art
+    labels = _labels(graph.group_ids[np.concatenate([top_between, top_art])].tolist())
+    metrics["bridging"] = {
+        "betweenness_method": method,
+        "top_betweenness": [
+            {**labels[int(graph.group_ids[v])], "score": round(float(scores[v]), 6), "degree": int(degree[v])}
+            for v in top_between
+        ],
+        "articulation_points": len(art),
+        "top_articulation_points": [
+            {**labels[int(graph.group_ids[v])], "degree": int(degree[v])} for v in top_art
+        ],
+    }
+    metrics["reach"] = _reach(collective, scope_group, graph)
+    timings["labels_and_reach"] = time.perf_counter() - step
+    metrics["timings"] = {k: round(v, 3) for k, v in timings.items()}
+    return metrics
+
+
+def _scope_label(collective: Collective, scope_group: Group | None) -> dict[str, Any]:
+    if scope_group is None:
+        return {"collective": collective.slug, "group_id": None, "group_name": None}
+    return {"collective": collective.slug, "group_id": scope_group.pk, "group_name": scope_group.name}
+
+
+def _degree_stats(degree: np.ndarray) -> dict[str, float]:
+    if len(degree) == 0:
+        return {"mean": 0.0, "median": 0.0, "p90": 0.0, "max": 0}
+    return {
+        "mean": round(float(degree.mean()), 4),
+        "median": float(np.median(degree)),
+        "p90": float(np.percentile(degree, 90)),
+        "max": int(degree.max()),
+    }
+
+
+def _links_by_kind(graph: NetworkGraph) -> dict[str, int]:
+    counts = np.bincount(graph.link_kind, minlength=len(graph.kinds))
+    return {graph.kinds[i]: int(c) for i, c in enumerate(counts) if c}
+
+
+def _region_keys(graph: NetworkGraph, scope_group: Group | None) -> np.ndarray:
+    """The region of each group: its ancestor one level below the scope (depth 1 for a collective).
+
+    Groups above that level (a country, the scope itself) count as their own region.
+    """
+    level = scope_group.depth + 1 if scope_group is not None else 1
+    keys = np.empty(graph.n, dtype=np.int64)
+    for i, path in enumerate(graph.paths):
+        parts = path[1:-1].split("/")
+        keys[i] = int(parts[level] if len(parts) > level else parts[-1])
+    return keys
+
+
+def _cross_region(graph: NetworkGraph, scope_group: Group | None) -> dict[str, Any]:
+    total = len(graph.link_src)
+    if total == 0:
+        return {"links": 0, "share": 0.0}
+    keys = _region_keys(graph, scope_group)
+    crossing = int(np.count_nonzero(keys[graph.link_src] != keys[graph.link_dst]))
+    return {"links": crossing, "share": round(crossing / total, 4)}
+
+
+def _components(g: ig.Graph, degree: np.ndarray) -> dict[str, Any]:
+    n = g.vcount()
+    if n == 0:
+        return {"count": 0, "largest": 0, "largest_share": 0.0, "isolated_groups": 0, "largest_sizes": []}
+    sizes = np.bincount(np.array(g.connected_components().membership, dtype=np.int64))
+    ordered = np.sort(sizes)[::-1]
+    return {
+        "count": len(sizes),
+        "largest": int(ordered[0]),
+        "largest_share": round(float(ordered[0]) / n, 4),
+        "isolated_groups": int(np.count_nonzero(degree == 0)),
+        "largest_sizes": [int(s) for s in ordered[:TOP_N]],
+    }
+
+
+def _communities(g: ig.Graph) -> dict[str, Any]:
+    if g.ecount() == 0:
+        return {
+            "method": "leiden-modularity",
+            "count": g.vcount(),
+            "nontrivial": 0,
+            "modularity": 0.0,
+            "largest_sizes": [1] * min(g.vcount(), TOP_N),
+        }
+    # igraph draws from Python's `random` by default; a private generator keeps runs reproducible
+    # without touching anyone else's random state.
+    ig.set_random_number_generator(random.Random(SEED))
+    try:
+        clustering = g.community_leiden(objective_function="modularity", n_iterations=LEIDEN_ITERATIONS)
+    finally:
+        ig.set_random_number_generator(random)
+    sizes = np.sort(np.bincount(np.array(clustering.membership, dtype=np.int64)))[::-1]
+    return {
+        "method": "leiden-modularity",
+        "count": len(sizes),
+        "nontrivial": int(np.count_nonzero(sizes > 1)),
+        "modularity": round(float(g.modularity(clustering.membership)), 4),
+        "largest_sizes": [int(s) for s in sizes[:TOP_N]],
+    }
+
+
+def _betweenness(graph: NetworkGraph) -> tuple[np.ndarray, str]:
+    n, m = graph.n, graph.pair_count
+    if n < 3 or m == 0:
+        return np.zeros(n), "none"
+    g = nk.Graph(n, weighted=False, directed=False)
+    g.addEdges((graph.edge_a.astype(np.uint64), graph.edge_b.astype(np.uint64)))
+    nk.setSeed(SEED, False)
+    if n * m <= EXACT_BETWEENNESS_MAX_WORK:
+        algo = nk.centrality.Betweenness(g, normalized=True)
+        method = "exact"
+    else:
+        algo = nk.centrality.EstimateBetweenness(g, BETWEENNESS_SAMPLES, True, True)
+        method = f"estimate-{BETWEENNESS_SAMPLES}-samples"
+    algo.run()
+    return np.asarray(algo.scores(), dtype=np.float64), method
+
+
+def _top(scores: np.ndarray, degree: np.ndarray, k: int, *, positive_only: bool) -> np.ndarray:
+    """Vertex numbers of the `k` highest scores; ties go to the higher degree, then the lower id."""
+    if len(scores) == 0:
+        return np.array([], dtype=np.int64)
+    candidates = np.flatnonzero(scores > 0) if positive_only else np.arange(len(scores))
+    order = np.lexsort((candidates, -degree[candidates], -scores[candidates]))
+    return candidates[order][:k]
+
+
+def _labels(ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = Group.objects.filter(pk__in=ids).values_list("id", "code", "name")
+    return {pk: {"id": pk, "code": code, "name": name} for pk, code, name in rows}
+
+
+def _reach(collective: Collective, scope_group: Group | None, graph: NetworkGraph) -> dict[str, Any]:
+    """Groups and people for the scope and each direct child of it (the roots, for a collective).
+
+    People are distinct persons with an active membership in a group of the subtree that is not closed;
+    counted in the database, so personal data never leaves it.
+    """
+    from minga.people.models import Membership  # people builds on architecture; see STYLE.md
+
+    prefix = _scope_prefix(scope_group)
+    level = scope_group.depth + 1 if scope_group is not None else 0
+    child_groups: Counter[int] = Counter()
+    for path in graph.paths:
+        parts = path[1:-1].split("/")
+        if len(parts) > level:
+            child_groups[int(parts[level])] += 1
+
+    memberships = (
+        Membership.objects.active()
+        .filter(group__collective=collective, group__path__startswith=prefix)
+        .exclude(group__status=GroupStatus.CLOSED)
+    )
+    people_total = memberships.values("person_id").distinct().count()
+    # The child's id is the path segment right after the prefix: "/…/<scope>/<child>/…".
+    rest = Substr("group__path", len(prefix) + 1)
+    per_child = (
+        memberships.exclude(group__path=prefix)
+        .annotate(child=Cast(Substr(rest, 1, StrIndex(rest, Value("/")) - 1), IntegerField()))
+        .values("child")
+        .annotate(people=Count("person_id", distinct=True))
+        .values_list("child", "people")
+    )
+    child_people = dict(per_child)
+
+    children = Group.objects.filter(collective=collective)
+    children = (
+        children.filter(parent=scope_group)
+        if scope_group is not None
+        else children.filter(parent__isnull=True)
+    )
+    rows = []
+    for pk, code, name, status in children.order_by("name", "id").values_list("id", "code", "name", "status"):
+        if status == GroupStatus.CLOSED:
+            continue
+        rows.append(
+            {
+                "id": pk,
+                "code": code,
+                "name": name,
+                "groups": child_groups.get(pk, 0),
+                "people": child_people.get(pk, 0),
+            }
+        )
+    rows.sort(key=lambda r: (-r["groups"], -r["people"], r["name"]))
+    return {"groups": graph.n, "people": people_total, "children": rows}
+
+
+# --- the cache ----------------------------------------------------------------------------------------
+
+
+def network_snapshot_create(*, collective: Collective, scope_group: Group | None = None) -> NetworkSnapshot:
+    """Compute the metrics now and store them (a system write: the task and the CLI call it)."""
+    if scope_group is not None and scope_group.collective_id != collective.pk:
+        raise ValueError("The scope group belongs to another collective.")
+    started = time.perf_counter()
+    metrics = compute_network_metrics(collective, scope_group)
+    seconds = time.perf_counter() - started
+    return NetworkSnapshot.objects.create(
+        collective=collective,
+        scope_group=scope_group,
+        computed_at=timezone.now(),
+        seconds=round(seconds, 3),
+        metrics=metrics,
+    )
+
+
+def latest_snapshot(collective: Collective, scope_group: Group | None = None) -> NetworkSnapshot | None:
+    """The most recent snapshot for the collective (scope_group=None) or for that subtree."""
+    return (
+        NetworkSnapshot.objects.filter(collective=collective, scope_group=scope_group)
+        .order_by("-computed_at", "-id")
+        .first()
+    )
+
+
+def snapshot_is_stale(
+    snapshot: NetworkSnapshot | None,
+    *,
+    max_age: dt.timedelta = DEFAULT_MAX_AGE,
+    now: dt.datetime | None = None,
+) -> bool:
+    """True when there is no snapshot, it is older than `max_age`, or the architecture changed since.
+
+    "Changed" means a group of the collective was saved, or a group/link write was audited, after the
+    snapshot was computed: two cheap EXISTS queries.
+    """
+    if snapshot is None:
+        return True
+    now = now or timezone.now()
+    if now - snapshot.computed_at > max_age:
+        return True
+    if Group.objects.filter(
+        collective_id=snapshot.collective_id, updated_at__gt=snapshot.computed_at
+    ).exists():
+        return True
+    return (
+        AuditEntry.objects.filter(collective_id=snapshot.collective_id, at__gt=snapshot.computed_at)
+        .filter(Q(action__startswith="group.") | Q(action__startswith="link."))
+        .exists()
+    )
+
+
+__all__ = [
+    "compute_network_metrics",
+    "latest_snapshot",
+    "load_graph",
+    "network_snapshot_create",
+    "snapshot_is_stale",
+]
