@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from minga.architecture.models import Group
@@ -22,6 +22,8 @@ from minga.core.scoping import forget_scope, scope_for
 from minga.people.models import Invitation, Membership, Person
 
 PERSON_FIELDS = ["full_name", "email", "external_id", "preferred_language", "skills", "consent_purpose"]
+# Values of these fields never go into the append-only audit log (an erasure could not remove them).
+PERSONAL_FIELDS = {"full_name", "email", "external_id", "consent_purpose"}
 INVITATION_DAYS = 14
 
 
@@ -45,7 +47,13 @@ def highest_role_over(actor: Any, group: Group) -> str | None:
     return None
 
 
+def _require_valid_role(role: str) -> None:
+    if role not in Role.values:
+        raise DomainError.single("invalid_role", f"Unknown role “{role}”.", field="role")
+
+
 def _require_can_grant(actor: Any, group: Group, role: str) -> None:
+    _require_valid_role(role)
     own = highest_role_over(actor, group)
     if own is None:
         raise NotFound("group")
@@ -53,6 +61,49 @@ def _require_can_grant(actor: Any, group: Group, role: str) -> None:
         raise DomainError.single(
             "role_too_high", f"You cannot grant the role “{Role(role).label}” in this group.", field="role"
         )
+
+
+def can_manage_person(actor: Any, person: Person) -> bool:
+    """Whether `actor` may change who `person` is (profile, invitation, erasure): an admin of the
+    collective, or someone who outranks every current role the person holds, in each of those groups.
+
+    Seeing a person through one shared group is not enough: a lead must not rename, re-invite or erase
+    a coordinator who happens to be a member of the lead's group.
+    """
+    scope = scope_for(actor)
+    if scope.is_superuser or person.collective_id in scope.admin_collectives:
+        return True
+    if scope.is_anonymous:
+        return False
+    memberships = list(Membership.objects.filter(person=person).active().select_related("group"))
+    if not memberships:
+        return False
+    for membership in memberships:
+        own = highest_role_over(actor, membership.group)
+        if own is None or ROLE_RANK[own] <= ROLE_RANK[membership.role]:
+            return False
+    return True
+
+
+def _person_label(person: Person | int) -> str:
+    """How the audit log names a person: by id only, so an erasure leaves no name behind."""
+    return f"person #{person if isinstance(person, int) else person.pk}"
+
+
+def _redacted(changes: dict[str, list[Any]]) -> dict[str, Any]:
+    return {name: "(changed)" if name in PERSONAL_FIELDS else value for name, value in changes.items()}
+
+
+def _save_person(person: Person) -> None:
+    """Save, turning a lost race on the unique email / external id into the same problem as the check."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as error:
+        problems = _duplicate_problems(person)
+        if not problems:
+            raise
+        raise DomainError(problems) from error
 
 
 @transaction.atomic
@@ -71,9 +122,15 @@ def person_create(
     role: str = Role.MEMBER,
     started_on: dt.date | None = None,
 ) -> Person:
-    """Register a person, optionally straight into a group with a role (the usual case for leads)."""
+    """Register a person, optionally straight into a group with a role (the usual case for leads).
+
+    Only admins register someone without a group; everybody else adds people to a group they may grant
+    `role` in.
+    """
     scope = scope_for(actor)
     if group is None and not (scope.is_superuser or collective.pk in scope.admin_collectives):
+        if not Group.objects.editable_by(actor).filter(collective=collective).exists():
+            raise NotFound("collective")
         raise DomainError.single("group_required", "Choose the group this person joins.", field="group")
     if group is not None:
         if group.collective_id != collective.pk:
@@ -92,11 +149,17 @@ def person_create(
         consent_given_at=consent_given_at,
     )
     problems = _duplicate_problems(person)
+    if consent_given_at is not None and consent_given_at > timezone.now():
+        problems.append(
+            Problem("date_in_future", "Consent cannot be given in the future.", field="consent_given_at")
+        )
+    if consent_given_at is not None and not consent_purpose.strip():
+        problems.append(Problem("purpose_required", "Say what the consent is for.", field="consent_purpose"))
     if problems:
         raise DomainError(problems)
     _full_clean(person)
-    person.save()
-    audit_record(actor=actor, action="person.create", target=person, changes={"full_name": person.full_name})
+    _save_person(person)
+    audit_record(actor=actor, action="person.create", target=person, target_repr=_person_label(person))
     if group is not None:
         _membership_insert(actor=actor, person=person, group=group, role=role, started_on=started_on)
     return person
@@ -116,32 +179,63 @@ def _duplicate_problems(person: Person) -> list[Problem]:
     return problems
 
 
-@transaction.atomic
-def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
-    locked = Person.objects.editable_by(actor).select_for_update().filter(pk=person.pk).first()
+def _lock_manageable(actor: Any, person: Person, *, allow_self: bool) -> Person:
+    locked = (
+        Person.objects.editable_by(actor)
+        .select_for_update()
+        .select_related("collective")
+        .filter(pk=person.pk)
+        .first()
+    )
     if locked is None:
         raise NotFound("person")
+    is_self = locked.user_id is not None and locked.user_id == scope_for(actor).user_id
+    if not ((allow_self and is_self) or can_manage_person(actor, locked)):
+        raise DomainError.single(
+            "outside_reach",
+            "This person also holds roles outside your reach; ask their coordinator or an admin.",
+        )
+    return locked
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
+    """Change a person's record. People edit their own; others need to outrank all their roles."""
+    locked = _lock_manageable(actor, person, allow_self=True)
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise DomainError.single("unknown_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
     before = snapshot(locked, PERSON_FIELDS)
     for name, value in changes.items():
+        if value is None and name != "skills":
+            value = ""
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
     locked.email = locked.email.lower()
+    if locked.skills is None:
+        locked.skills = []
     problems = _duplicate_problems(locked)
+    if not isinstance(locked.skills, list) or not all(isinstance(x, str) for x in locked.skills):
+        problems.append(Problem("invalid_skills", "Skills are a list of short words.", field="skills"))
     if problems:
         raise DomainError(problems)
     _full_clean(locked)
-    locked.save()
-    audit_record(
-        actor=actor, action="person.update", target=locked, changes=diff_fields(locked, before, PERSON_FIELDS)
-    )
+    _save_person(locked)
+    diff = diff_fields(locked, before, PERSON_FIELDS)
+    if diff:
+        audit_record(
+            actor=actor,
+            action="person.update",
+            target=locked,
+            target_repr=_person_label(locked),
+            changes=_redacted(diff),
+        )
     return locked
 
 
 @transaction.atomic
 def person_consent_record(*, actor: Any, person: Person, purpose: str, given: bool) -> Person:
-    """Record consent given (with its purpose) or withdrawn, dated now."""
+    """Record consent given (with its purpose) or withdrawn, dated now. Anyone who may edit the
+    person's record may note it (a lead often records consent given on paper)."""
     locked = Person.objects.editable_by(actor).select_for_update().filter(pk=person.pk).first()
     if locked is None:
         raise NotFound("person")
@@ -157,16 +251,34 @@ def person_consent_record(*, actor: Any, person: Person, purpose: str, given: bo
             None,
         )
     else:
+        if not locked.has_consent:
+            raise DomainError.single(
+                "no_consent", "There is no consent on record to withdraw.", field="consent_purpose"
+            )
         locked.consent_withdrawn_at = now
     locked.save(update_fields=["consent_purpose", "consent_given_at", "consent_withdrawn_at", "updated_at"])
-    audit_record(actor=actor, action="person.consent" if given else "person.consent_withdrawn", target=locked)
+    audit_record(
+        actor=actor,
+        action="person.consent" if given else "person.consent_withdrawn",
+        target=locked,
+        target_repr=_person_label(locked),
+    )
     return locked
 
 
 def person_export(*, actor: Any, person: Person) -> dict[str, Any]:
-    """Everything Minga holds about a person, as plain data (the right of access)."""
-    person = Person.objects.visible_to(actor).filter(pk=person.pk).first() or _not_found("person")
-    memberships = Membership.objects.filter(person=person).select_related("group")
+    """Everything Minga holds about a person, as plain data (the right of access).
+
+    Memberships are those `actor` may see: all of them for the person themself and for admins, only
+    those within their reach for a lead or coordinator (no leak of private groups elsewhere).
+    """
+    person = Person.objects.visible_to(actor).select_related("collective").filter(
+        pk=person.pk
+    ).first() or _not_found("person")
+    memberships = (
+        Membership.objects.visible_to(actor).filter(person=person).select_related("group").order_by("id")
+    )
+    audit_record(actor=actor, action="person.export", target=person, target_repr=_person_label(person))
     return {
         "collective": person.collective.slug,
         "full_name": person.full_name,
@@ -174,6 +286,7 @@ def person_export(*, actor: Any, person: Person) -> dict[str, Any]:
         "external_id": person.external_id,
         "preferred_language": person.preferred_language,
         "skills": person.skills,
+        "has_login": person.user_id is not None,
         "consent": {
             "purpose": person.consent_purpose,
             "given_at": person.consent_given_at.isoformat() if person.consent_given_at else None,
@@ -199,18 +312,40 @@ def _not_found(what: str) -> Any:
 
 @transaction.atomic
 def person_erase(*, actor: Any, person: Person) -> None:
-    """Erase a person (right to erasure): their record and memberships go; the audit keeps only that
-    an erasure happened, without the personal data."""
-    locked = Person.objects.editable_by(actor).select_for_update().filter(pk=person.pk).first()
-    if locked is None:
-        raise NotFound("person")
-    pk, collective = locked.pk, locked.collective
+    """Erase a person (right to erasure): their record, memberships and invitations go, and their login
+    too when it serves no other collective. The audit keeps only that an erasure happened, by id.
+
+    Only someone who outranks every role the person holds (or an admin) may erase them.
+    """
+    locked = _lock_manageable(actor, person, allow_self=False)
+    pk, collective, user = locked.pk, locked.collective, locked.user
+    memberships = Membership.objects.filter(person=locked).count()
     Invitation.objects.filter(person=locked).delete()
     Membership.objects.filter(person=locked).delete()
     locked.delete()
+    if user is not None:
+        forget_scope(user)
+        if not (user.is_staff or user.is_superuser or Person.objects.filter(user=user).exists()):
+            _scrub_login(user)
     locked.pk = pk
-    locked.full_name = f"person #{pk} (erased)"
-    audit_record(actor=actor, action="person.erase", target=locked, collective=collective)
+    audit_record(
+        actor=actor,
+        action="person.erase",
+        target=locked,
+        collective=collective,
+        target_repr=f"{_person_label(pk)} (erased)",
+        changes={"memberships": memberships, "login_erased": user is not None},
+    )
+
+
+def _scrub_login(user: Any) -> None:
+    user.username = f"erased-{user.pk}"
+    user.email = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
 
 
 # --- memberships ----------------------------------------------------------------------------------
@@ -226,22 +361,24 @@ def membership_create(
     started_on: dt.date | None = None,
     ended_on: dt.date | None = None,
 ) -> Membership:
-    """Give `person` a role in `group`. Nobody grants a role above their own."""
+    """Give `person` (someone `actor` can already see) a role in `group`. Nobody grants a role above
+    their own; an admin grants any role."""
     if person.collective_id != group.collective_id:
         raise DomainError.single(
             "invalid_group", "The person and the group belong to different collectives.", field="group"
         )
-    if not Group.objects.visible_to(actor).filter(pk=group.pk).exists():
-        raise NotFound("group")
-    if (
-        not Person.objects.visible_to(actor).filter(pk=person.pk).exists()
-        and not Group.objects.editable_by(actor).filter(pk=group.pk).exists()
-    ):
+    # The person must already be within reach: adding someone to your own group must not be a way to
+    # read records you could not see.
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
         raise NotFound("person")
     _require_can_grant(actor, group, role)
     return _membership_insert(
         actor=actor, person=person, group=group, role=role, started_on=started_on, ended_on=ended_on
     )
+
+
+def _membership_label(membership: Membership) -> str:
+    return f"{_person_label(membership.person_id)}: {membership.role} of {membership.group.code}"
 
 
 def _membership_insert(
@@ -253,8 +390,7 @@ def _membership_insert(
     started_on: dt.date | None,
     ended_on: dt.date | None = None,
 ) -> Membership:
-    if role not in Role.values:
-        raise DomainError.single("invalid_role", f"Unknown role “{role}”.", field="role")
+    _require_valid_role(role)
     membership = Membership(
         person=person,
         group=group,
@@ -285,6 +421,7 @@ def _membership_insert(
         action="membership.create",
         target=membership,
         collective=group.collective,
+        target_repr=_membership_label(membership),
         changes={"person": person.pk, "group": group.code, "role": role},
     )
     if person.user_id:
@@ -298,7 +435,7 @@ def membership_end(*, actor: Any, membership: Membership, ended_on: dt.date | No
     locked = (
         Membership.objects.editable_by(actor)
         .select_for_update()
-        .select_related("group")
+        .select_related("group", "group__collective", "person")
         .filter(pk=membership.pk)
         .first()
     )
@@ -306,6 +443,8 @@ def membership_end(*, actor: Any, membership: Membership, ended_on: dt.date | No
         raise NotFound("membership")
     _require_can_grant(actor, locked.group, locked.role)
     day = ended_on or timezone.localdate()
+    if locked.ended_on is not None and locked.ended_on <= timezone.localdate():
+        raise DomainError.single("already_ended", "This membership has already ended.", field="ended_on")
     if day < locked.started_on:
         raise DomainError.single(
             "dates_out_of_order", "A membership cannot end before it starts.", field="ended_on"
@@ -317,8 +456,11 @@ def membership_end(*, actor: Any, membership: Membership, ended_on: dt.date | No
         action="membership.end",
         target=locked,
         collective=locked.group.collective,
+        target_repr=_membership_label(locked),
         changes={"ended_on": day.isoformat()},
     )
+    if locked.person.user_id is not None and locked.person.user_id == getattr(actor, "pk", None):
+        forget_scope(actor)  # the actor ended their own role: their cached reach is stale
     return locked
 
 
@@ -331,15 +473,27 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Invite a person (who has an email) to log in and take a role. Returns the invitation and its
     one-time link; the link is also emailed."""
-    if not person.email:
-        raise DomainError.single(
-            "email_required", "This person has no email address to invite.", field="email"
-        )
     if person.collective_id != group.collective_id:
         raise DomainError.single(
             "invalid_group", "The person and the group belong to different collectives.", field="group"
         )
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise NotFound("person")
     _require_can_grant(actor, group, role)
+    # Accepting binds the login to this person: only someone who manages the person may send it.
+    if not can_manage_person(actor, person):
+        raise DomainError.single(
+            "outside_reach",
+            "This person also holds roles outside your reach; ask their coordinator or an admin.",
+        )
+    if person.user_id is not None:
+        raise DomainError.single(
+            "has_login", "This person already has a login; add a membership instead.", field="email"
+        )
+    if not person.email:
+        raise DomainError.single(
+            "email_required", "This person has no email address to invite.", field="email"
+        )
     raw = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         person=person,
@@ -366,6 +520,7 @@ def invitation_create(
         action="invitation.create",
         target=invitation,
         collective=group.collective,
+        target_repr=f"invitation of {_person_label(person)} to {group.code}",
         changes={"role": role},
     )
     return invitation, link
@@ -389,6 +544,9 @@ def invitation_accept(*, raw_token: str, password: str) -> Any:
     person = invitation.person
     User = get_user_model()
     user = User.objects.filter(email__iexact=person.email).first()
+    if person.user_id is not None and (user is None or user.pk != person.user_id):
+        # The person got a different login since the invitation was sent: never rebind it.
+        raise NotFound("invitation")
     if user is None:
         user = User(
             username=person.email.lower(), email=person.email.lower(), first_name=person.full_name[:150]
@@ -407,7 +565,12 @@ def invitation_accept(*, raw_token: str, password: str) -> Any:
         Membership.objects.create(person=person, group=invitation.group, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    forget_scope(user)
     audit_record(
-        actor=user, action="invitation.accept", target=invitation, collective=invitation.group.collective
+        actor=user,
+        action="invitation.accept",
+        target=invitation,
+        collective=invitation.group.collective,
+        target_repr=f"invitation of {_person_label(person)} to {invitation.group.code}",
     )
     return user
