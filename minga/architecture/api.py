@@ -1,0 +1,299 @@
+"""The architecture API: collectives, kinds of group, groups (the tree), group sets and links.
+
+Handlers are thin: parse, call one access function / service, return. Reads go through `visible_to`,
+writes through the same services as the UI, so every rule holds here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from minga.architecture import services
+from minga.architecture.access import access_collective, access_group, access_group_set, access_link
+from minga.architecture.models import Group, GroupKind, GroupSet, Link
+from minga.architecture.schemas import (
+    CollectiveFilters,
+    CollectiveOut,
+    CollectivePatch,
+    GroupCloseIn,
+    GroupFilters,
+    GroupIn,
+    GroupKindIn,
+    GroupKindOut,
+    GroupMoveIn,
+    GroupOut,
+    GroupPatch,
+    GroupSetDetailOut,
+    GroupSetFilters,
+    GroupSetIn,
+    GroupSetOut,
+    GroupSetPatch,
+    LinkFilters,
+    LinkIn,
+    LinkOut,
+    LinkPatch,
+)
+from minga.core.api_support import ERROR_RESPONSES, Page, idempotent, paginate, reference, references
+from minga.core.errors import DomainError
+from minga.core.models import Collective
+
+router = Router(tags=["architecture"])
+
+NAME_ORDER = ("name", "id")
+
+
+def _changes(payload: Any, *, exclude: set[str] | None = None) -> dict[str, Any]:
+    """The fields a PATCH actually sent (absent fields stay as they are)."""
+    return payload.model_dump(exclude_unset=True, exclude=exclude or set())
+
+
+def _kind(collective: Collective, code: str) -> GroupKind:
+    kind = GroupKind.objects.filter(collective=collective, code=code).first()
+    if kind is None:
+        raise DomainError.single(
+            "unknown_kind", f"The collective has no kind of group with code “{code}”.", field="kind"
+        )
+    return kind
+
+
+# --- collectives ----------------------------------------------------------------------------------
+
+
+@router.get("/collectives", response=Page[CollectiveOut], tags=["collectives"])
+def list_collectives(request: HttpRequest, filters: Query[CollectiveFilters]) -> dict[str, Any]:
+    qs = Collective.objects.visible_to(request.auth)
+    if filters.q:
+        qs = qs.filter(name__icontains=filters.q)
+    return paginate(qs, filters, keys=NAME_ORDER)
+
+
+@router.get("/collectives/{slug}", response={200: CollectiveOut, **ERROR_RESPONSES}, tags=["collectives"])
+def get_collective(request: HttpRequest, slug: str) -> Collective:
+    return access_collective(request.auth, slug)
+
+
+@router.patch("/collectives/{slug}", response={200: CollectiveOut, **ERROR_RESPONSES}, tags=["collectives"])
+@idempotent
+def update_collective(request: HttpRequest, slug: str, payload: CollectivePatch) -> Collective:
+    collective = access_collective(request.auth, slug)
+    return services.collective_update(actor=request.auth, collective=collective, **_changes(payload))
+
+
+@router.get(
+    "/collectives/{slug}/kinds", response={200: list[GroupKindOut], **ERROR_RESPONSES}, tags=["kinds"]
+)
+def list_group_kinds(request: HttpRequest, slug: str) -> Any:
+    collective = access_collective(request.auth, slug)
+    return GroupKind.objects.filter(collective=collective).order_by("order", "name", "id")
+
+
+@router.post("/collectives/{slug}/kinds", response={201: GroupKindOut, **ERROR_RESPONSES}, tags=["kinds"])
+@idempotent
+def create_group_kind(request: HttpRequest, slug: str, payload: GroupKindIn) -> Status[GroupKind]:
+    collective = access_collective(request.auth, slug)
+    kind = services.group_kind_create(actor=request.auth, collective=collective, **payload.model_dump())
+    return Status(201, kind)
+
+
+# --- groups ---------------------------------------------------------------------------------------
+
+
+@router.get("/groups", response={200: Page[GroupOut], **ERROR_RESPONSES}, tags=["groups"])
+def list_groups(request: HttpRequest, filters: Query[GroupFilters]) -> dict[str, Any]:
+    """Groups you can see, by name. Filters combine (AND)."""
+    user = request.auth
+    qs = Group.objects.visible_to(user).select_related("collective", "kind")
+    if filters.collective:
+        qs = qs.filter(collective__slug=filters.collective)
+    if filters.within is not None:
+        qs = qs.within(access_group(user, filters.within))
+    if filters.layer:
+        qs = qs.filter(layer=filters.layer)
+    if filters.kind:
+        qs = qs.filter(kind__code=filters.kind)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(place_name__icontains=filters.q))
+    if filters.set is not None:
+        qs = qs.filter(sets=access_group_set(user, filters.set))
+    return paginate(qs, filters, keys=NAME_ORDER)
+
+
+@router.get("/groups/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
+def get_group(request: HttpRequest, group_id: int) -> Group:
+    return access_group(request.auth, group_id)
+
+
+@router.post("/groups", response={201: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
+@idempotent
+def create_group(request: HttpRequest, payload: GroupIn) -> Status[Group]:
+    """Create a group under `parent_id` (coordinators: in their subtree; admins: anywhere)."""
+    user = request.auth
+    parent = None
+    if payload.parent_id is not None:
+        parent = reference("parent_id", access_group, user, payload.parent_id)
+    if payload.collective is not None:
+        collective = reference("collective", access_collective, user, payload.collective)
+    elif parent is not None:
+        collective = parent.collective
+    else:
+        raise DomainError.single("required", "Give the collective (or a parent group).", field="collective")
+    fields = payload.model_dump(exclude={"collective", "parent_id", "code", "name", "kind", "layer"})
+    group = services.group_create(
+        actor=user,
+        collective=collective,
+        parent=parent,
+        code=payload.code,
+        name=payload.name,
+        kind=_kind(collective, payload.kind),
+        layer=payload.layer,
+        **fields,
+    )
+    return Status(201, group)
+
+
+@router.patch("/groups/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
+@idempotent
+def update_group(request: HttpRequest, group_id: int, payload: GroupPatch) -> Group:
+    group = access_group(request.auth, group_id)
+    changes = _changes(payload)
+    if "kind" in changes:
+        changes["kind"] = _kind(group.collective, changes["kind"] or "")
+    return services.group_update(actor=request.auth, group=group, **changes)
+
+
+@router.post("/groups/{group_id}/move", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
+@idempotent
+def move_group(request: HttpRequest, group_id: int, payload: GroupMoveIn) -> Group:
+    """Move the group and its whole subtree under `parent_id` (null: to the top)."""
+    user = request.auth
+    group = access_group(user, group_id)
+    parent = None
+    if payload.parent_id is not None:
+        parent = reference("parent_id", access_group, user, payload.parent_id)
+    return services.group_move(actor=user, group=group, new_parent=parent)
+
+
+@router.post("/groups/{group_id}/close", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
+@idempotent
+def close_group(request: HttpRequest, group_id: int, payload: GroupCloseIn) -> Group:
+    group = access_group(request.auth, group_id)
+    return services.group_close(actor=request.auth, group=group, closed_on=payload.closed_on)
+
+
+# --- group sets -----------------------------------------------------------------------------------
+
+
+def _set_detail(user: Any, group_set: GroupSet) -> dict[str, Any]:
+    data = GroupSetOut.from_orm(group_set).model_dump()
+    visible = Group.objects.visible_to(user).filter(sets=group_set).order_by("id")
+    data["group_ids"] = list(visible.values_list("id", flat=True))
+    return data
+
+
+@router.get("/group-sets", response={200: Page[GroupSetOut], **ERROR_RESPONSES}, tags=["group sets"])
+def list_group_sets(request: HttpRequest, filters: Query[GroupSetFilters]) -> dict[str, Any]:
+    qs = GroupSet.objects.visible_to(request.auth).select_related("collective")
+    if filters.collective:
+        qs = qs.filter(collective__slug=filters.collective)
+    return paginate(qs, filters, keys=NAME_ORDER)
+
+
+@router.get("/group-sets/{set_id}", response={200: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"])
+def get_group_set(request: HttpRequest, set_id: int) -> dict[str, Any]:
+    return _set_detail(request.auth, access_group_set(request.auth, set_id))
+
+
+@router.post("/group-sets", response={201: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"])
+@idempotent
+def create_group_set(request: HttpRequest, payload: GroupSetIn) -> Status[dict[str, Any]]:
+    user = request.auth
+    collective = reference("collective", access_collective, user, payload.collective)
+    groups = references("group_ids", Group.objects.visible_to(user), payload.group_ids)
+    group_set = services.group_set_create(
+        actor=user,
+        collective=collective,
+        groups=groups,
+        **payload.model_dump(exclude={"collective", "group_ids"}),
+    )
+    return Status(201, _set_detail(user, group_set))
+
+
+@router.patch(
+    "/group-sets/{set_id}", response={200: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"]
+)
+@idempotent
+def update_group_set(request: HttpRequest, set_id: int, payload: GroupSetPatch) -> dict[str, Any]:
+    user = request.auth
+    group_set = access_group_set(user, set_id)
+    changes = _changes(payload, exclude={"group_ids"})
+    groups = None
+    if payload.group_ids is not None:
+        groups = references("group_ids", Group.objects.visible_to(user), payload.group_ids)
+    group_set = services.group_set_update(actor=user, group_set=group_set, groups=groups, **changes)
+    return _set_detail(user, group_set)
+
+
+@router.delete("/group-sets/{set_id}", response={204: None, **ERROR_RESPONSES}, tags=["group sets"])
+@idempotent
+def delete_group_set(request: HttpRequest, set_id: int) -> Status[None]:
+    group_set = access_group_set(request.auth, set_id)
+    services.group_set_delete(actor=request.auth, group_set=group_set)
+    return Status(204, None)
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+
+@router.get("/links", response={200: Page[LinkOut], **ERROR_RESPONSES}, tags=["links"])
+def list_links(request: HttpRequest, filters: Query[LinkFilters]) -> dict[str, Any]:
+    user = request.auth
+    qs = Link.objects.visible_to(user).select_related("collective")
+    if filters.collective:
+        qs = qs.filter(collective__slug=filters.collective)
+    if filters.group is not None:
+        group = access_group(user, filters.group)
+        qs = qs.filter(Q(source=group) | Q(target=group))
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    return paginate(qs, filters, keys=("id",))
+
+
+@router.get("/links/{link_id}", response={200: LinkOut, **ERROR_RESPONSES}, tags=["links"])
+def get_link(request: HttpRequest, link_id: int) -> Link:
+    return access_link(request.auth, link_id)
+
+
+@router.post("/links", response={201: LinkOut, **ERROR_RESPONSES}, tags=["links"])
+@idempotent
+def create_link(request: HttpRequest, payload: LinkIn) -> Status[Link]:
+    user = request.auth
+    source = reference("source_id", access_group, user, payload.source_id)
+    target = reference("target_id", access_group, user, payload.target_id)
+    link = services.link_create(
+        actor=user,
+        source=source,
+        target=target,
+        **payload.model_dump(exclude={"source_id", "target_id"}),
+    )
+    return Status(201, link)
+
+
+@router.patch("/links/{link_id}", response={200: LinkOut, **ERROR_RESPONSES}, tags=["links"])
+@idempotent
+def update_link(request: HttpRequest, link_id: int, payload: LinkPatch) -> Link:
+    link = access_link(request.auth, link_id)
+    return services.link_update(actor=request.auth, link=link, **_changes(payload))
+
+
+@router.delete("/links/{link_id}", response={204: None, **ERROR_RESPONSES}, tags=["links"])
+@idempotent
+def delete_link(request: HttpRequest, link_id: int) -> Status[None]:
+    link = access_link(request.auth, link_id)
+    services.link_delete(actor=request.auth, link=link)
+    return Status(204, None)

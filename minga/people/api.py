@@ -1,0 +1,167 @@
+"""The people API: people (with consent, export and erasure) and memberships.
+
+Personal data: anonymous callers see nobody; everyone else sees exactly what `Person.objects.visible_to`
+allows, as in the UI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from minga.architecture.access import access_collective, access_group
+from minga.architecture.models import Group
+from minga.core.api_support import ERROR_RESPONSES, Page, idempotent, paginate, reference
+from minga.core.errors import DomainError, NotFound
+from minga.people import services
+from minga.people.access import access_membership, access_person
+from minga.people.models import Membership, Person
+from minga.people.schemas import (
+    ConsentIn,
+    MembershipEndIn,
+    MembershipFilters,
+    MembershipIn,
+    MembershipOut,
+    PersonFilters,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+)
+
+router = Router(tags=["people"])
+
+
+@router.get("/people", response={200: Page[PersonOut], **ERROR_RESPONSES})
+def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict[str, Any]:
+    user = request.auth
+    qs = Person.objects.visible_to(user).select_related("collective")
+    if filters.collective:
+        qs = qs.filter(collective__slug=filters.collective)
+    if filters.group is not None:
+        group = access_group(user, filters.group)
+        qs = qs.filter(id__in=Membership.objects.active().filter(group=group).values("person_id"))
+    if filters.q:
+        qs = qs.filter(full_name__icontains=filters.q)
+    return paginate(qs, filters, keys=("full_name", "id"))
+
+
+@router.get("/people/{person_id}", response={200: PersonOut, **ERROR_RESPONSES})
+def get_person(request: HttpRequest, person_id: int) -> Person:
+    return access_person(request.auth, person_id)
+
+
+@router.post("/people", response={201: PersonOut, **ERROR_RESPONSES})
+@idempotent
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
+    """Register a person, usually straight into a group with a role."""
+    user = request.auth
+    collective = reference("collective", access_collective, user, payload.collective)
+    group = None
+    if payload.group_id is not None:
+        group = reference("group_id", access_group, user, payload.group_id)
+    person = services.person_create(
+        actor=user,
+        collective=collective,
+        group=group,
+        **payload.model_dump(exclude={"collective", "group_id"}),
+    )
+    return Status(201, person)
+
+
+@router.patch("/people/{person_id}", response={200: PersonOut, **ERROR_RESPONSES})
+@idempotent
+def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
+    person = access_person(request.auth, person_id)
+    return services.person_update(actor=request.auth, person=person, **payload.model_dump(exclude_unset=True))
+
+
+@router.delete("/people/{person_id}", response={204: None, **ERROR_RESPONSES})
+@idempotent
+def erase_person(request: HttpRequest, person_id: int) -> Status[None]:
+    """Erase the person (right to erasure): record and memberships go; the audit keeps only the fact."""
+    person = access_person(request.auth, person_id)
+    services.person_erase(actor=request.auth, person=person)
+    return Status(204, None)
+
+
+@router.get("/people/{person_id}/export", response={200: dict[str, Any], **ERROR_RESPONSES})
+def export_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """Everything Minga holds about the person (right of access)."""
+    person = access_person(request.auth, person_id)
+    return services.person_export(actor=request.auth, person=person)
+
+
+@router.post("/people/{person_id}/consent", response={200: PersonOut, **ERROR_RESPONSES})
+@idempotent
+def record_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Person:
+    person = access_person(request.auth, person_id)
+    return services.person_consent_record(
+        actor=request.auth, person=person, purpose=payload.purpose, given=payload.given
+    )
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+
+@router.get("/memberships", response={200: Page[MembershipOut], **ERROR_RESPONSES}, tags=["memberships"])
+def list_memberships(request: HttpRequest, filters: Query[MembershipFilters]) -> dict[str, Any]:
+    qs = Membership.objects.visible_to(request.auth).select_related("person", "group")
+    if filters.person is not None:
+        qs = qs.filter(person_id=filters.person)
+    if filters.group is not None:
+        qs = qs.filter(group_id=filters.group)
+    if filters.role:
+        qs = qs.filter(role=filters.role)
+    if filters.active is True:
+        qs = qs.active()
+    elif filters.active is False:
+        qs = qs.exclude(id__in=Membership.objects.active().values("id"))
+    return paginate(qs, filters, keys=("id",))
+
+
+@router.get(
+    "/memberships/{membership_id}", response={200: MembershipOut, **ERROR_RESPONSES}, tags=["memberships"]
+)
+def get_membership(request: HttpRequest, membership_id: int) -> Membership:
+    return access_membership(request.auth, membership_id)
+
+
+@router.post("/memberships", response={201: MembershipOut, **ERROR_RESPONSES}, tags=["memberships"])
+@idempotent
+def create_membership(request: HttpRequest, payload: MembershipIn) -> Status[Membership]:
+    """Give a person a role in a group. Nobody grants a role above their own."""
+    user = request.auth
+    group = reference("group_id", access_group, user, payload.group_id)
+    person = reference("person_id", _person_of_collective, group, payload.person_id)
+    try:
+        membership = services.membership_create(
+            actor=user, person=person, group=group, **payload.model_dump(exclude={"person_id", "group_id"})
+        )
+    except NotFound as error:
+        if str(error) != "person":
+            raise
+        # Same answer as for an id that does not exist: a body never reveals who is in the collective.
+        raise DomainError.single(
+            "unknown_reference", "No person with this id that you can see.", field="person_id"
+        ) from error
+    return Status(201, membership)
+
+
+def _person_of_collective(group: Group, person_id: int) -> Person:
+    """The person, if they belong to the group's collective. Who may add whom is the service's call (a
+    lead adds people of the collective they cannot see yet), so no `visible_to` here."""
+    person = Person.objects.filter(pk=person_id, collective_id=group.collective_id).first()
+    if person is None:
+        raise NotFound("person")
+    return person
+
+
+@router.post(
+    "/memberships/{membership_id}/end", response={200: MembershipOut, **ERROR_RESPONSES}, tags=["memberships"]
+)
+@idempotent
+def end_membership(request: HttpRequest, membership_id: int, payload: MembershipEndIn) -> Membership:
+    membership = access_membership(request.auth, membership_id)
+    return services.membership_end(actor=request.auth, membership=membership, ended_on=payload.ended_on)
