@@ -16,6 +16,71 @@ def _django() -> None:
     django.setup()
 
 
+# --- API tokens -----------------------------------------------------------------------------------
+
+token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _user_by_email(email: str) -> object:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(email__iexact=email.strip()).order_by("id").first()
+    if user is None:
+        typer.echo(f"No login with the email {email}.", err=True)
+        raise typer.Exit(1)
+    return user
+
+
+@token_app.command("create")
+def token_create(
+    user: str = typer.Option(..., "--user", help="Email of the login the token acts as."),
+    name: str = typer.Option("cli", "--name", help="A label to tell tokens apart."),
+) -> None:
+    """Create a token and print it once (only its hash is kept)."""
+    _django()
+    from minga.core.errors import DomainError
+    from minga.core.services import api_token_create
+
+    try:
+        token, raw = api_token_create(actor=None, user=_user_by_email(user), name=name)
+    except DomainError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
+    typer.echo(raw)
+    typer.echo(f"Token {token.prefix}… ({token.name}) created; it will not be shown again.", err=True)
+
+
+@token_app.command("list")
+def token_list(user: str = typer.Option(..., "--user", help="Email of the login.")) -> None:
+    """List a login's tokens: prefix, name, created, last used, revoked."""
+    _django()
+    from minga.core.services import api_token_list
+
+    for token in api_token_list(actor=None, user=_user_by_email(user)):
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+        typer.echo(f"{token.prefix}\t{token.name}\tcreated {token.created_at:%Y-%m-%d}\tused {used}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    prefix: str = typer.Argument(..., help="The token's prefix, as `minga token list` shows."),
+) -> None:
+    """Revoke a token by its prefix; requests carrying it are refused from now on."""
+    _django()
+    from minga.core.errors import NotFound
+    from minga.core.services import api_token_find, api_token_revoke
+
+    try:
+        token = api_token_find(actor=None, prefix=prefix)
+    except NotFound as error:
+        typer.echo(f"No single token with the prefix {prefix}.", err=True)
+        raise typer.Exit(1) from error
+    api_token_revoke(actor=None, token=token)
+    typer.echo(f"Token {token.prefix}… ({token.name}) revoked.")
+
+
 def main() -> None:
     app()
 

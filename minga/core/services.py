@@ -2,6 +2,9 @@
 
 A token is shown once, when it is made; only its SHA-256 is stored, with a short prefix so people can
 tell their tokens apart and revoke one by name.
+
+`actor=None` means the operator at the console (`minga token …`), who may manage anyone's tokens; the
+audit log records it as "system". Signed-in users manage their own; platform operators anyone's.
 """
 
 from __future__ import annotations
@@ -23,15 +26,17 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 def _require_self_or_superuser(actor: Any, user: Any) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    if actor is None:  # the console
+        return
+    if not getattr(actor, "is_authenticated", False):
         raise NotFound("user")
     if actor.pk != user.pk and not actor.is_superuser:
         raise NotFound("user")
 
 
 @transaction.atomic
-def api_token_create(*, actor: Any, user: Any, name: str = "cli") -> tuple[ApiToken, str]:
-    """Make a token for `user` (the actor themself, or anyone for a platform operator).
+def api_token_create(*, actor: Any | None, user: Any, name: str = "cli") -> tuple[ApiToken, str]:
+    """Make a token for `user` (by the user themself, a platform operator or the console).
 
     Returns the token and its raw value; the raw value is not stored and cannot be shown again.
     """
@@ -50,7 +55,7 @@ def api_token_create(*, actor: Any, user: Any, name: str = "cli") -> tuple[ApiTo
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: Any | None, token: ApiToken) -> ApiToken:
     """Revoke a token; requests that carry it are refused from now on. Revoking twice is harmless."""
     _require_self_or_superuser(actor, token.user)
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
@@ -61,16 +66,17 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     return locked
 
 
-def api_token_list(*, actor: Any, user: Any) -> list[ApiToken]:
+def api_token_list(*, actor: Any | None, user: Any) -> list[ApiToken]:
     """The tokens of `user`, newest first, revoked ones included (they say when they were revoked)."""
     _require_self_or_superuser(actor, user)
     return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
 
 
-def api_token_find(*, actor: Any, prefix: str) -> ApiToken:
-    """The token whose prefix is `prefix`, among those `actor` may manage (NotFound otherwise)."""
+def api_token_find(*, actor: Any | None, prefix: str) -> ApiToken:
+    """The token whose prefix is `prefix`, among those `actor` may manage (NotFound otherwise, and for
+    an ambiguous prefix)."""
     qs = ApiToken.objects.select_related("user").filter(prefix=prefix)
-    if not getattr(actor, "is_superuser", False):
+    if actor is not None and not getattr(actor, "is_superuser", False):
         qs = qs.filter(user_id=getattr(actor, "pk", None))
     matches = list(qs[:2])
     if len(matches) != 1:
