@@ -28,8 +28,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
-# The demo key is only used when no SECRET_KEY is given; production must set one (check --deploy says so).
-SECRET_KEY = os.environ.get("SECRET_KEY", "minga-demo-insecure-key-change-me-in-production-0123456789")
+# The demo key is only used when no SECRET_KEY is given; production must set one. Its "django-insecure-"
+# prefix is what makes `check --deploy` refuse it (security.W009).
+SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-minga-demo-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
