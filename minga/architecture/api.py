@@ -37,13 +37,25 @@ from minga.architecture.schemas import (
     LinkOut,
     LinkPatch,
 )
-from minga.core.api_support import ERROR_RESPONSES, Page, idempotent, paginate, reference, references
+from minga.core.api_support import (
+    ERROR_RESPONSES,
+    Page,
+    fields_as,
+    idempotent,
+    paginate,
+    reference,
+    references,
+)
 from minga.core.errors import DomainError
 from minga.core.models import Collective
 
 router = Router(tags=["architecture"])
 
 NAME_ORDER = ("name", "id")
+# Services name their arguments after objects; requests carry ids.
+GROUP_FIELDS = {"parent": "parent_id"}
+SET_FIELDS = {"groups": "group_ids"}
+LINK_FIELDS = {"source": "source_id", "target": "target_id"}
 
 
 def _changes(payload: Any, *, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -144,16 +156,17 @@ def create_group(request: HttpRequest, payload: GroupIn) -> Status[Group]:
     else:
         raise DomainError.single("required", "Give the collective (or a parent group).", field="collective")
     fields = payload.model_dump(exclude={"collective", "parent_id", "code", "name", "kind", "layer"})
-    group = services.group_create(
-        actor=user,
-        collective=collective,
-        parent=parent,
-        code=payload.code,
-        name=payload.name,
-        kind=_kind(collective, payload.kind),
-        layer=payload.layer,
-        **fields,
-    )
+    with fields_as(GROUP_FIELDS):
+        group = services.group_create(
+            actor=user,
+            collective=collective,
+            parent=parent,
+            code=payload.code,
+            name=payload.name,
+            kind=_kind(collective, payload.kind),
+            layer=payload.layer,
+            **fields,
+        )
     return Status(201, group)
 
 
@@ -176,7 +189,8 @@ def move_group(request: HttpRequest, group_id: int, payload: GroupMoveIn) -> Gro
     parent = None
     if payload.parent_id is not None:
         parent = reference("parent_id", access_group, user, payload.parent_id)
-    return services.group_move(actor=user, group=group, new_parent=parent)
+    with fields_as(GROUP_FIELDS):
+        return services.group_move(actor=user, group=group, new_parent=parent)
 
 
 @router.post("/groups/{group_id}/close", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
@@ -215,12 +229,13 @@ def create_group_set(request: HttpRequest, payload: GroupSetIn) -> Status[dict[s
     user = request.auth
     collective = reference("collective", access_collective, user, payload.collective)
     groups = references("group_ids", Group.objects.visible_to(user), payload.group_ids)
-    group_set = services.group_set_create(
-        actor=user,
-        collective=collective,
-        groups=groups,
-        **payload.model_dump(exclude={"collective", "group_ids"}),
-    )
+    with fields_as(SET_FIELDS):
+        group_set = services.group_set_create(
+            actor=user,
+            collective=collective,
+            groups=groups,
+            **payload.model_dump(exclude={"collective", "group_ids"}),
+        )
     return Status(201, _set_detail(user, group_set))
 
 
@@ -235,7 +250,8 @@ def update_group_set(request: HttpRequest, set_id: int, payload: GroupSetPatch) 
     groups = None
     if payload.group_ids is not None:
         groups = references("group_ids", Group.objects.visible_to(user), payload.group_ids)
-    group_set = services.group_set_update(actor=user, group_set=group_set, groups=groups, **changes)
+    with fields_as(SET_FIELDS):
+        group_set = services.group_set_update(actor=user, group_set=group_set, groups=groups, **changes)
     return _set_detail(user, group_set)
 
 
@@ -275,12 +291,13 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Status[Link]:
     user = request.auth
     source = reference("source_id", access_group, user, payload.source_id)
     target = reference("target_id", access_group, user, payload.target_id)
-    link = services.link_create(
-        actor=user,
-        source=source,
-        target=target,
-        **payload.model_dump(exclude={"source_id", "target_id"}),
-    )
+    with fields_as(LINK_FIELDS):
+        link = services.link_create(
+            actor=user,
+            source=source,
+            target=target,
+            **payload.model_dump(exclude={"source_id", "target_id"}),
+        )
     return Status(201, link)
 
 

@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 
 from minga.architecture.access import access_collective, access_group
 from minga.architecture.models import Group
-from minga.core.api_support import ERROR_RESPONSES, Page, idempotent, paginate, reference
+from minga.core.api_support import ERROR_RESPONSES, Page, fields_as, idempotent, paginate, reference
 from minga.core.errors import DomainError, NotFound
 from minga.people import services
 from minga.people.access import access_membership, access_person
@@ -31,6 +31,8 @@ from minga.people.schemas import (
 )
 
 router = Router(tags=["people"])
+# Services name their arguments after objects; requests carry ids.
+PEOPLE_FIELDS = {"group": "group_id", "person": "person_id"}
 
 
 @router.get("/people", response={200: Page[PersonOut], **ERROR_RESPONSES})
@@ -61,12 +63,13 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     group = None
     if payload.group_id is not None:
         group = reference("group_id", access_group, user, payload.group_id)
-    person = services.person_create(
-        actor=user,
-        collective=collective,
-        group=group,
-        **payload.model_dump(exclude={"collective", "group_id"}),
-    )
+    with fields_as(PEOPLE_FIELDS):
+        person = services.person_create(
+            actor=user,
+            collective=collective,
+            group=group,
+            **payload.model_dump(exclude={"collective", "group_id"}),
+        )
     return Status(201, person)
 
 
@@ -136,9 +139,13 @@ def create_membership(request: HttpRequest, payload: MembershipIn) -> Status[Mem
     group = reference("group_id", access_group, user, payload.group_id)
     person = reference("person_id", _person_of_collective, group, payload.person_id)
     try:
-        membership = services.membership_create(
-            actor=user, person=person, group=group, **payload.model_dump(exclude={"person_id", "group_id"})
-        )
+        with fields_as(PEOPLE_FIELDS):
+            membership = services.membership_create(
+                actor=user,
+                person=person,
+                group=group,
+                **payload.model_dump(exclude={"person_id", "group_id"}),
+            )
     except NotFound as error:
         if str(error) != "person":
             raise

@@ -5,7 +5,7 @@ from minga.core.api_support.auth import ApiAuth, api_user
 from minga.core.api_support.errors import ERROR_RESPONSES, Conflict, ErrorsOut, install_error_handlers
 from minga.core.api_support.idempotency import idempotent, is_idempotent
 from minga.core.api_support.pagination import Page, PageParams, paginate
-from minga.core.api_support.references import reference, references
+from minga.core.api_support.references import fields_as, reference, references
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -15,6 +15,7 @@ __all__ = [
     "Page",
     "PageParams",
     "api_user",
+    "fields_as",
     "idempotent",
     "install_error_handlers",
     "is_idempotent",

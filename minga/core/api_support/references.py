@@ -3,7 +3,9 @@ a 422 on that field, the same for missing and forbidden, so a body never reveals
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -37,3 +39,16 @@ def references(field: str, visible: QuerySet[M], ids: Iterable[int]) -> list[M]:
             field=field,
         )
     return [found[i] for i in wanted]
+
+
+@contextmanager
+def fields_as(names: dict[str, str]) -> Iterator[None]:
+    """Rename the fields of a DomainError raised inside, from a service's argument names to the request's
+    (`parent` → `parent_id`), so a client is told about the field it actually sent."""
+    try:
+        yield
+    except DomainError as error:
+        error.problems = [
+            replace(p, field=names.get(p.field, p.field)) if p.field else p for p in error.problems
+        ]
+        raise
