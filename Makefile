@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest's own exit codes pass through: 1 = tests failed, 5 = no test collected; make fails on both.
 PYTEST := $(BIN)/python -m pytest -q --durations=15
-LINT_PATHS := minga tests $(wildcard bench/*.py)
+# bench/ joins once it holds Python files (mypy refuses a folder without any).
+LINT_PATHS := minga tests $(if $(wildcard bench/*.py bench/*/*.py),bench)
 export DJANGO_SETTINGS_MODULE := minga.settings
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -42,7 +43,7 @@ system-deps:  ## Debian packages the tests need, installed only when missing (ch
 lint: install  ## ruff (rules and formatting) and mypy (strict)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
-	$(BIN)/mypy minga
+	$(BIN)/mypy $(LINT_PATHS)
 
 format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix $(LINT_PATHS)

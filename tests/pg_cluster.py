@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,7 +136,7 @@ def use_database(url: str) -> None:
     from django.conf import settings
     from django.db import connections
 
-    default = settings.DATABASES["default"]
+    default: dict[str, Any] = settings.DATABASES["default"]  # type: ignore[assignment]
     default.clear()
     default.update(dj_database_url.parse(url, conn_max_age=0))
     connections.close_all()
