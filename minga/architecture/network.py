@@ -21,15 +21,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import igraph as ig
 import numpy as np
 from django.db.models import Q
 from django.utils import timezone
 
 from minga.architecture.models import Group, GroupStatus, Link, NetworkSnapshot
 from minga.core.models import AuditEntry, Collective
+
+if TYPE_CHECKING:
+    import igraph as ig
 
 METRICS_VERSION = 1
 SEED = 20_240_601
@@ -46,7 +48,7 @@ DEFAULT_MAX_AGE = dt.timedelta(hours=24)
 
 
 class NetworkGraph:
-    """The groups and current links of a scope, as contiguous integer ids ready for igraph/networkit."""
+    """The groups and current links of a scope, as contiguous integer ids ready for igraph."""
 
     def __init__(
         self,
@@ -159,6 +161,9 @@ def compute_network_metrics(collective: Collective, scope_group: Group | None = 
         "cross_region": _cross_region(graph, scope_group),
     }
 
+    # Imported here: web pages read snapshots through this module without loading igraph.
+    import igraph as ig
+
     step = time.perf_counter()
     g = ig.Graph(n=n, edges=np.column_stack([graph.edge_a, graph.edge_b]) if pairs else [], directed=False)
     metrics["components"] = _components(g, degree)
@@ -263,6 +268,8 @@ def _communities(g: ig.Graph) -> dict[str, Any]:
             "modularity": 0.0,
             "largest_sizes": [1] * min(g.vcount(), TOP_N),
         }
+    import igraph as ig
+
     # igraph draws from Python's `random` by default; a private generator keeps runs reproducible
     # without touching anyone else's random state.
     ig.set_random_number_generator(random.Random(SEED))
