@@ -81,6 +81,45 @@ def token_revoke(
     typer.echo(f"Token {token.prefix}… ({token.name}) revoked.")
 
 
+# --- network metrics ------------------------------------------------------------------------------
+
+network_app = typer.Typer(help="Network metrics: compute and store a snapshot.", no_args_is_help=True)
+app.add_typer(network_app, name="network")
+
+
+@network_app.command("refresh")
+def network_refresh(
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    within: str = typer.Option("", "--within", help="Code of a group: only its subtree."),
+    queue: bool = typer.Option(False, "--queue", help="Queue it for the task worker instead of now."),
+) -> None:
+    """Compute the network metrics now (no worker needed) and print the headline figures."""
+    _django()
+    from minga.architecture.models import Group
+    from minga.architecture.network import network_snapshot_create
+    from minga.architecture.tasks import compute_network_metrics
+    from minga.core.models import Collective
+
+    target = Collective.objects.filter(slug=collective).first()
+    scope = Group.objects.filter(collective=target, code=within).first() if target and within else None
+    if target is None or (within and scope is None):
+        missing = f"a group {within!r} in {collective!r}" if target else f"a collective {collective!r}"
+        typer.echo(f"There is no {missing}.", err=True)
+        raise typer.Exit(1)
+    if queue:
+        compute_network_metrics.enqueue(target.pk, scope.pk if scope else None)
+        typer.echo("Queued; `manage.py db_worker` will compute it.")
+        return
+    snapshot = network_snapshot_create(collective=target, scope_group=scope)
+    m = snapshot.metrics
+    typer.echo(
+        f"{m['groups']} groups, {m['links']} links, density {m['density']:.6f}, "
+        f"{m['components']['count']} components (largest {m['components']['largest_share']:.0%}), "
+        f"{m['communities']['count']} communities, {m['bridging']['articulation_points']} articulation "
+        f"points, {m['reach']['people']} people; {snapshot.seconds:.2f} s."
+    )
+
+
 def main() -> None:
     app()
 
