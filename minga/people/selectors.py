@@ -1,0 +1,131 @@
+"""Reads about people for pages: the directory of people and one person's profile.
+
+Everything starts from `Person.objects.visible_to(user)` and `Membership.objects.visible_to(user)`: a
+filter or a column never reveals a role the viewer could not see on the person's own page. Each selector
+issues a fixed number of queries, whatever the number of people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+
+from minga.architecture.models import Group
+from minga.core.choices import ROLE_RANK, Role
+from minga.core.models import Collective
+from minga.core.scoping import scope_for
+from minga.people.models import Membership, Person, PersonQuerySet
+from minga.people.services import can_manage_person
+
+PAGE_SIZE = 50
+GROUP_CHOICES_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    q: str = ""
+    group: Group | None = None
+    role: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.group or self.role)
+
+
+def person_search(*, user: Any, collective: Collective, filters: PersonFilters) -> PersonQuerySet:
+    """People of `collective` that `user` may see, matching a name/email search, a group (its whole
+    subtree) and a current role. Each person carries `current_memberships` (visible ones, groups
+    loaded) for the list's columns."""
+    qs = Person.objects.visible_to(user).filter(collective=collective)
+    if filters.q:
+        qs = qs.filter(Q(full_name__icontains=filters.q) | Q(email__icontains=filters.q))
+    if filters.group is not None or filters.role:
+        # Only memberships the viewer may see count, so a role filter cannot reveal hidden roles.
+        matching = Membership.objects.visible_to(user).active().filter(person=OuterRef("pk"))
+        if filters.group is not None:
+            matching = matching.filter(group__path__startswith=filters.group.path)
+        if filters.role:
+            matching = matching.filter(role=filters.role)
+        qs = qs.filter(Exists(matching))
+    return qs.order_by("full_name", "id").prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.visible_to(user)
+            .active()
+            .select_related("group")
+            .order_by("group__name", "role"),
+            to_attr="current_memberships",
+        )
+    )
+
+
+def person_page(*, user: Any, collective: Collective, filters: PersonFilters, page: Any) -> Page[Person]:
+    """One page of `person_search` (out-of-range page numbers give the last page)."""
+    paginator = Paginator(person_search(user=user, collective=collective, filters=filters), PAGE_SIZE)
+    return paginator.get_page(page)
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    person: Person
+    memberships: list[Membership]
+    is_self: bool
+    can_edit: bool
+    can_record_consent: bool
+    can_manage: bool
+    can_add_membership: bool
+
+    @property
+    def can_invite(self) -> bool:
+        return self.can_manage and self.person.user_id is None and bool(self.person.email)
+
+
+def person_profile(*, user: Any, person: Person) -> PersonProfile:
+    """What a person's page shows `user`: the memberships they may see (current first) and which
+    actions to offer. The services check every action again; this only decides what to show."""
+    memberships = list(
+        Membership.objects.visible_to(user)
+        .filter(person=person)
+        .select_related("group")
+        .order_by("ended_on", "-started_on", "id")
+    )
+    memberships.sort(key=lambda m: (m.ended_on is not None, m.group.name))
+    scope = scope_for(user)
+    is_self = person.user_id is not None and person.user_id == scope.user_id
+    can_manage = can_manage_person(user, person)
+    editable = Person.objects.editable_by(user).filter(pk=person.pk).exists()
+    return PersonProfile(
+        person=person,
+        memberships=memberships,
+        is_self=is_self,
+        can_edit=is_self or can_manage,
+        can_record_consent=editable,
+        can_manage=can_manage,
+        can_add_membership=bool(grantable_roles(user, person.collective)),
+    )
+
+
+def grantable_roles(user: Any, collective: Collective) -> list[tuple[str, str]]:
+    """Roles `user` could grant somewhere in `collective` (below their own; admins grant any)."""
+    scope = scope_for(user)
+    if scope.is_superuser or collective.pk in scope.admin_collectives:
+        return list(Role.choices)
+    ranks = [ROLE_RANK[role] for cid, role in scope.roles if cid == collective.pk]
+    if not ranks or max(ranks) < ROLE_RANK[Role.LEAD]:
+        return []
+    top = max(ranks)
+    return [(value, label) for value, label in Role.choices if ROLE_RANK[value] < top]
+
+
+def group_choices(user: Any, collective: Collective, *, editable: bool) -> list[Group]:
+    """Groups to suggest in a group field (a datalist): those `user` may edit, or see. Capped: the
+    field takes any code, the list is only a convenience."""
+    qs = Group.objects.editable_by(user) if editable else Group.objects.visible_to(user)
+    return list(
+        qs.filter(collective=collective)
+        .only("id", "code", "name", "depth")
+        .order_by("depth", "name")[:GROUP_CHOICES_LIMIT]
+    )
