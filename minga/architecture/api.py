@@ -91,7 +91,7 @@ def get_collective(request: HttpRequest, slug: str) -> Collective:
 @router.patch("/collectives/{slug}", response={200: CollectiveOut, **ERROR_RESPONSES}, tags=["collectives"])
 @idempotent
 def update_collective(request: HttpRequest, slug: str, payload: CollectivePatch) -> Collective:
-    collective = access_collective(request.auth, slug)
+    collective = access_collective(request.auth, slug, for_edit=True)
     return services.collective_update(actor=request.auth, collective=collective, **_changes(payload))
 
 
@@ -173,7 +173,7 @@ def create_group(request: HttpRequest, payload: GroupIn) -> Status[Group]:
 @router.patch("/groups/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
 @idempotent
 def update_group(request: HttpRequest, group_id: int, payload: GroupPatch) -> Group:
-    group = access_group(request.auth, group_id)
+    group = access_group(request.auth, group_id, for_edit=True)
     changes = _changes(payload)
     if "kind" in changes:
         changes["kind"] = _kind(group.collective, changes["kind"] or "")
@@ -185,7 +185,7 @@ def update_group(request: HttpRequest, group_id: int, payload: GroupPatch) -> Gr
 def move_group(request: HttpRequest, group_id: int, payload: GroupMoveIn) -> Group:
     """Move the group and its whole subtree under `parent_id` (null: to the top)."""
     user = request.auth
-    group = access_group(user, group_id)
+    group = access_group(user, group_id, for_edit=True)
     parent = None
     if payload.parent_id is not None:
         parent = reference("parent_id", access_group, user, payload.parent_id)
@@ -196,18 +196,18 @@ def move_group(request: HttpRequest, group_id: int, payload: GroupMoveIn) -> Gro
 @router.post("/groups/{group_id}/close", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
 @idempotent
 def close_group(request: HttpRequest, group_id: int, payload: GroupCloseIn) -> Group:
-    group = access_group(request.auth, group_id)
+    group = access_group(request.auth, group_id, for_edit=True)
     return services.group_close(actor=request.auth, group=group, closed_on=payload.closed_on)
 
 
 # --- group sets -----------------------------------------------------------------------------------
 
 
-def _set_detail(user: Any, group_set: GroupSet) -> dict[str, Any]:
-    data = GroupSetOut.from_orm(group_set).model_dump()
+def _set_detail(user: Any, group_set: GroupSet) -> GroupSet:
+    """The set with `group_ids`: its members that `user` can see (a public set may hold private groups)."""
     visible = Group.objects.visible_to(user).filter(sets=group_set).order_by("id")
-    data["group_ids"] = list(visible.values_list("id", flat=True))
-    return data
+    group_set.group_ids = list(visible.values_list("id", flat=True))  # type: ignore[attr-defined]
+    return group_set
 
 
 @router.get("/group-sets", response={200: Page[GroupSetOut], **ERROR_RESPONSES}, tags=["group sets"])
@@ -219,13 +219,13 @@ def list_group_sets(request: HttpRequest, filters: Query[GroupSetFilters]) -> di
 
 
 @router.get("/group-sets/{set_id}", response={200: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"])
-def get_group_set(request: HttpRequest, set_id: int) -> dict[str, Any]:
+def get_group_set(request: HttpRequest, set_id: int) -> GroupSet:
     return _set_detail(request.auth, access_group_set(request.auth, set_id))
 
 
 @router.post("/group-sets", response={201: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"])
 @idempotent
-def create_group_set(request: HttpRequest, payload: GroupSetIn) -> Status[dict[str, Any]]:
+def create_group_set(request: HttpRequest, payload: GroupSetIn) -> Status[GroupSet]:
     user = request.auth
     collective = reference("collective", access_collective, user, payload.collective)
     groups = references("group_ids", Group.objects.visible_to(user), payload.group_ids)
@@ -243,9 +243,9 @@ def create_group_set(request: HttpRequest, payload: GroupSetIn) -> Status[dict[s
     "/group-sets/{set_id}", response={200: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"]
 )
 @idempotent
-def update_group_set(request: HttpRequest, set_id: int, payload: GroupSetPatch) -> dict[str, Any]:
+def update_group_set(request: HttpRequest, set_id: int, payload: GroupSetPatch) -> GroupSet:
     user = request.auth
-    group_set = access_group_set(user, set_id)
+    group_set = access_group_set(user, set_id, for_edit=True)
     changes = _changes(payload, exclude={"group_ids"})
     groups = None
     if payload.group_ids is not None:
@@ -258,7 +258,7 @@ def update_group_set(request: HttpRequest, set_id: int, payload: GroupSetPatch) 
 @router.delete("/group-sets/{set_id}", response={204: None, **ERROR_RESPONSES}, tags=["group sets"])
 @idempotent
 def delete_group_set(request: HttpRequest, set_id: int) -> Status[None]:
-    group_set = access_group_set(request.auth, set_id)
+    group_set = access_group_set(request.auth, set_id, for_edit=True)
     services.group_set_delete(actor=request.auth, group_set=group_set)
     return Status(204, None)
 
@@ -304,13 +304,13 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Status[Link]:
 @router.patch("/links/{link_id}", response={200: LinkOut, **ERROR_RESPONSES}, tags=["links"])
 @idempotent
 def update_link(request: HttpRequest, link_id: int, payload: LinkPatch) -> Link:
-    link = access_link(request.auth, link_id)
+    link = access_link(request.auth, link_id, for_edit=True)
     return services.link_update(actor=request.auth, link=link, **_changes(payload))
 
 
 @router.delete("/links/{link_id}", response={204: None, **ERROR_RESPONSES}, tags=["links"])
 @idempotent
 def delete_link(request: HttpRequest, link_id: int) -> Status[None]:
-    link = access_link(request.auth, link_id)
+    link = access_link(request.auth, link_id, for_edit=True)
     services.link_delete(actor=request.auth, link=link)
     return Status(204, None)

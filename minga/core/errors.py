@@ -47,7 +47,7 @@ class DomainError(Exception):
                         Problem(
                             code=item.code or "invalid",
                             message=message,
-                            field=None if field == NON_FIELD_ERRORS else field,
+                            field=_unique_field(item) if field == NON_FIELD_ERRORS else field,
                         )
                     )
         else:
@@ -57,6 +57,15 @@ class DomainError(Exception):
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [p.as_dict() for p in self.problems]
+
+
+def _unique_field(item: ValidationError) -> str | None:
+    """A "(collective, code) already exists" error is about `code`: name it, so forms and the API can
+    point at the field. Uniqueness over several fields of the row itself stays a whole-row problem."""
+    if item.code != "unique_together" or not isinstance(item.params, dict):
+        return None
+    fields = [f for f in item.params.get("unique_check", ()) if f != "collective"]
+    return fields[0] if len(fields) == 1 else None
 
 
 class NotFound(Exception):

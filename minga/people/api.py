@@ -76,7 +76,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
 @router.patch("/people/{person_id}", response={200: PersonOut, **ERROR_RESPONSES})
 @idempotent
 def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
-    person = access_person(request.auth, person_id)
+    person = access_person(request.auth, person_id, for_edit=True)
     return services.person_update(actor=request.auth, person=person, **payload.model_dump(exclude_unset=True))
 
 
@@ -84,7 +84,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 @idempotent
 def erase_person(request: HttpRequest, person_id: int) -> Status[None]:
     """Erase the person (right to erasure): record and memberships go; the audit keeps only the fact."""
-    person = access_person(request.auth, person_id)
+    person = access_person(request.auth, person_id, for_edit=True)
     services.person_erase(actor=request.auth, person=person)
     return Status(204, None)
 
@@ -99,7 +99,7 @@ def export_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
 @router.post("/people/{person_id}/consent", response={200: PersonOut, **ERROR_RESPONSES})
 @idempotent
 def record_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Person:
-    person = access_person(request.auth, person_id)
+    person = access_person(request.auth, person_id, for_edit=True)
     return services.person_consent_record(
         actor=request.auth, person=person, purpose=payload.purpose, given=payload.given
     )
@@ -170,5 +170,5 @@ def _person_of_collective(group: Group, person_id: int) -> Person:
 )
 @idempotent
 def end_membership(request: HttpRequest, membership_id: int, payload: MembershipEndIn) -> Membership:
-    membership = access_membership(request.auth, membership_id)
+    membership = access_membership(request.auth, membership_id, for_edit=True)
     return services.membership_end(actor=request.auth, membership=membership, ended_on=payload.ended_on)
