@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     alphabet = string.ascii_letters + string.digits + "!@%^&*(-_=+)"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    # Only what a server's environment would hold: nothing of the test session (DATABASE_URL,
+    # DJANGO_ALLOW_ASYNC_UNSAFE set for the browser tests…) may leak into the check.
+    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}}
     env.update(
         DJANGO_SETTINGS_MODULE="minga.settings",
         DEBUG="0",

@@ -18,10 +18,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-# Sync Playwright runs an asyncio loop in the test thread; the ORM calls the tests make in that same
-# thread (factories, assertions) are still synchronous, so Django's async guard must stand aside.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
     "--disable-gpu",
@@ -49,7 +45,11 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
+    # Sync Playwright runs an asyncio loop in the test thread; the ORM calls the tests make in that
+    # same thread (factories, assertions) are still synchronous, so Django's async guard stands aside
+    # while the browser tests run, and only then.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as p:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield p
 
 
@@ -129,8 +129,8 @@ def log_in(page: Page) -> Callable[[str, str], None]:
         from django.urls import reverse
 
         page.goto(reverse("login"))
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_label(re.compile(r"^Email\b")).fill(email)
+        page.get_by_label(re.compile(r"^Password\b")).fill(password)
         page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
         expect(page).not_to_have_url(re.compile(re.escape(reverse("login"))))
 
