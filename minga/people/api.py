@@ -12,9 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from minga.architecture.access import access_collective, access_group
-from minga.architecture.models import Group
 from minga.core.api_support import ERROR_RESPONSES, Page, fields_as, idempotent, paginate, reference
-from minga.core.errors import DomainError, NotFound
 from minga.people import services
 from minga.people.access import access_membership, access_person
 from minga.people.models import Membership, Person
@@ -134,35 +132,15 @@ def get_membership(request: HttpRequest, membership_id: int) -> Membership:
 @router.post("/memberships", response={201: MembershipOut, **ERROR_RESPONSES}, tags=["memberships"])
 @idempotent
 def create_membership(request: HttpRequest, payload: MembershipIn) -> Status[Membership]:
-    """Give a person a role in a group. Nobody grants a role above their own."""
+    """Give a person you can see a role in a group. Nobody grants a role above their own."""
     user = request.auth
     group = reference("group_id", access_group, user, payload.group_id)
-    person = reference("person_id", _person_of_collective, group, payload.person_id)
-    try:
-        with fields_as(PEOPLE_FIELDS):
-            membership = services.membership_create(
-                actor=user,
-                person=person,
-                group=group,
-                **payload.model_dump(exclude={"person_id", "group_id"}),
-            )
-    except NotFound as error:
-        if str(error) != "person":
-            raise
-        # Same answer as for an id that does not exist: a body never reveals who is in the collective.
-        raise DomainError.single(
-            "unknown_reference", "No person with this id that you can see.", field="person_id"
-        ) from error
+    person = reference("person_id", access_person, user, payload.person_id)
+    with fields_as(PEOPLE_FIELDS):
+        membership = services.membership_create(
+            actor=user, person=person, group=group, **payload.model_dump(exclude={"person_id", "group_id"})
+        )
     return Status(201, membership)
-
-
-def _person_of_collective(group: Group, person_id: int) -> Person:
-    """The person, if they belong to the group's collective. Who may add whom is the service's call (a
-    lead adds people of the collective they cannot see yet), so no `visible_to` here."""
-    person = Person.objects.filter(pk=person_id, collective_id=group.collective_id).first()
-    if person is None:
-        raise NotFound("person")
-    return person
 
 
 @router.post(
