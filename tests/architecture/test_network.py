@@ -13,6 +13,7 @@ The graph (collective "net"), under one country K with regions RA and RB:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -43,7 +44,7 @@ def net(db):
     k = make_group(c, kind_code="country", name="K")
     ra = make_group(c, parent=k, kind_code="region", name="RA")
     rb = make_group(c, parent=k, kind_code="region", name="RB")
-    g = {"collective": c, "K": k, "RA": ra, "RB": rb}
+    g: dict[str, Any] = {"collective": c, "K": k, "RA": ra, "RB": rb}
     for name in ("a1", "a2", "a3", "H", "y"):
         g[name] = make_group(c, parent=ra, name=name)
     for name in ("b1", "b2", "b3", "x1", "x2"):
