@@ -28,7 +28,7 @@ class SkillsField(forms.CharField):
         return value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         seen: dict[str, None] = {}
         for item in text.split(","):
             tag = item.strip()
@@ -47,7 +47,7 @@ class GroupCodeField(forms.CharField):
         super().__init__(*args, **kwargs)
         self.queryset: Any = Group.objects.none()
 
-    def clean(self, value: Any) -> Group | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Group | None:
         code = super().clean(value)
         if not code:
             return None
@@ -110,10 +110,11 @@ class PersonForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Keep a language set elsewhere (import, API) selectable, so saving the form does not change it.
         initial = self.initial.get("preferred_language")
-        field = self.fields["preferred_language"]
-        assert isinstance(field, forms.ChoiceField)
-        if initial and initial not in dict(field.choices):
-            field.choices = [*field.choices, (initial, initial)]
+        choices = _language_choices()
+        if initial and initial not in dict(choices):
+            field = self.fields["preferred_language"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [*choices, (initial, initial)]
 
 
 class PersonCreateForm(_GroupFormMixin, PersonForm):

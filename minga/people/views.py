@@ -94,8 +94,9 @@ def person_create(request: HttpRequest, slug: str) -> HttpResponse:
         raise NotFound("collective")
     groups = Group.objects.editable_by(request.user)
     initial: dict[str, Any] = {}
-    if "group" in request.GET:
-        preset = groups.filter(collective=collective, pk=_int(request.GET["group"])).first()
+    preset_id = _int(request.GET.get("group", ""))
+    if preset_id is not None:
+        preset = groups.filter(collective=collective, pk=preset_id).first()
         if preset is not None:
             initial["group"] = preset.code
     form = PersonCreateForm(
