@@ -103,7 +103,7 @@ def network_refresh(
     target = Collective.objects.filter(slug=collective).first()
     scope = Group.objects.filter(collective=target, code=within).first() if target and within else None
     if target is None or (within and scope is None):
-        missing = f"a group {within!r} in {collective!r}" if target else f"a collective {collective!r}"
+        missing = f"group {within!r} in {collective!r}" if target else f"collective {collective!r}"
         typer.echo(f"There is no {missing}.", err=True)
         raise typer.Exit(1)
     if queue:
