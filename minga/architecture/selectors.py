@@ -305,9 +305,9 @@ def collective_overview(user: Any, collective: Collective) -> CollectiveOverview
     )
     growth: list[tuple[int, int, int]] = []
     running = 0
-    for row in per_year:
-        running += row["n"]
-        growth.append((row["year"], row["n"], running))
+    for year_row in per_year:
+        running += year_row["n"]
+        growth.append((year_row["year"], year_row["n"], running))
     total = sum(layer.total for layer in layers.values())
     # Supporting layer first: it reads top-down like the architecture itself.
     order = [Layer.SUPPORT, Layer.NETWORK, Layer.ACTION]

@@ -34,8 +34,10 @@ from minga.core.models import Collective
 
 
 def _int(value: str | None) -> int | None:
+    if not value:
+        return None
     try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+        return int(value)
     except ValueError:
         return None
 

@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_directory_is_scoped_to_the_viewer(world):
-    names = lambda user: {
-        g.name for g in selectors.group_directory(user, world.alpha, DirectoryFilters()).groups
-    }  # noqa: E731
+    def names(user):
+        return {g.name for g in selectors.group_directory(user, world.alpha, DirectoryFilters()).groups}
+
     assert "Kibera Youth" not in names(None)
     assert "Kibera Youth" in names(world.member) and "Mombasa Women" not in names(world.member)
     assert {"Kibera Youth", "Mombasa Women"} <= names(world.admin)

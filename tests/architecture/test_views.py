@@ -383,7 +383,7 @@ def test_edit_with_bad_dates_saves_nothing(client, world):
 def test_move_group_with_the_search(client, world):
     client.force_login(world.admin)
     page = client.get(url("group_move", "alpha", world.kibera.pk), {"q": "coast"})
-    assert page.status_code == 200 and 'value="%d"' % world.region_b.pk in page.content.decode()
+    assert page.status_code == 200 and f'value="{world.region_b.pk}"' in page.content.decode()
     fragment = client.get(
         url("group_search", "alpha"), {"q": "a", "mode": "move", "group": world.kenya.pk}
     ).content.decode()

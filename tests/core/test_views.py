@@ -96,7 +96,7 @@ def test_password_change_needs_login(client, world):
 
 def _invite(world):
     person = make_person(world.alpha, email="newcomer@example.org", full_name="New Comer")
-    invitation, link = invitation_create(
+    _invitation, link = invitation_create(
         actor=world.admin, person=person, group=world.kibera, role=Role.MEMBER
     )
     return person, link.rsplit("/invitations/", 1)[1].strip("/")

@@ -22,7 +22,7 @@ def visible_collectives(context: template.Context) -> list[Collective]:
     cached: list[Collective] | None = getattr(request, "_minga_collectives", None)
     if cached is None:
         cached = list(Collective.objects.visible_to(request.user).only("slug", "name")[:50])
-        request._minga_collectives = cached  # type: ignore[attr-defined]
+        request._minga_collectives = cached
     return cached
 
 
