@@ -1,12 +1,31 @@
-"""The `minga` command: thin wrappers over services, with progress bars for long work."""
+"""The `minga` command: thin wrappers over services, with progress bars for long work.
+
+Django is set up inside each command (not at import), so `minga --help` is instant and `minga bench`
+can give each benchmark its own settings.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgressBar
+
+    from minga.demo.generate import DemoLogin
 
 app = typer.Typer(help="Minga: the operating system of a collective.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
 
 
 def _django() -> None:
@@ -14,6 +33,342 @@ def _django() -> None:
     import django
 
     django.setup()
+
+
+def _migrate_if_needed() -> None:
+    """Apply pending migrations quietly, so a fresh checkout's first command just works."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        with console.status(f"Applying {len(pending)} database migrations…"):
+            call_command("migrate", interactive=False, verbosity=0)
+
+
+class _ProgressBars:
+    """Adapts the services' `Progress` protocol (step, advance) to rich progress bars, one per step."""
+
+    def __init__(self, bars: RichProgressBar) -> None:
+        self.bars = bars
+        self.task: Any = None
+
+    def step(self, label: str, total: int | None = None) -> None:
+        self._close()
+        self.task = self.bars.add_task(label, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self.task is not None:
+            self.bars.advance(self.task, amount)
+
+    def _close(self) -> None:
+        if self.task is None:
+            return
+        done = self.bars.tasks[[t.id for t in self.bars.tasks].index(self.task)]
+        final = done.total if done.total is not None else 1
+        self.bars.update(self.task, total=max(final, done.completed), completed=max(final, done.completed))
+
+    def close(self) -> None:
+        self._close()
+        self.task = None
+
+
+def _progress_bars() -> RichProgressBar:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<26}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _logins_table(logins: list[DemoLogin], password: str) -> Table:
+    table = Table(title=f"Demo logins (password for each: {password})", title_justify="left")
+    table.add_column("email", style="bold", no_wrap=True)
+    table.add_column("role")
+    table.add_column("reaches")
+    for login in logins:
+        table.add_row(login.email, login.role, login.reach)
+    return table
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+
+class DemoSize(StrEnum):
+    tiny = "tiny"
+    small = "small"
+    medium = "medium"
+    large = "large"
+
+
+@app.command()
+def demo(
+    size: Annotated[
+        DemoSize,
+        typer.Option(
+            "--size",
+            help="small ≈ 300 groups / 5,000 people; medium ≈ 5,000 / 100,000; large = 50,000 / 2,000,000 "
+            "(tiny is for tests).",
+        ),
+    ] = DemoSize.small,
+    seed: int = typer.Option(42, "--seed", help="Same seed, same collective (codes, names, places, links)."),
+    if_absent: bool = typer.Option(
+        False, "--if-absent", help="Do nothing if the demo exists; print its logins."
+    ),
+    reset: bool = typer.Option(False, "--reset", help="Delete the existing demo collective first."),
+    people: bool = typer.Option(True, "--people/--no-people", help="Generate people, or only the groups."),
+    metrics: bool = typer.Option(True, "--metrics/--no-metrics", help="Compute network metrics afterwards."),
+) -> None:
+    """Generate the demo collective "demo", with one login per role.
+
+    A 5-level tree of groups in real places, links, group sets, people and memberships; the logins are
+    printed at the end."""
+    _django()
+    _migrate_if_needed()
+    from minga.core.errors import DomainError
+    from minga.demo.generate import DEMO_PASSWORD, generate_demo
+
+    bars = _progress_bars()
+    adapter = _ProgressBars(bars)
+    try:
+        with bars:
+            result = generate_demo(
+                size=size.value,
+                seed=seed,
+                reset=reset,
+                if_absent=if_absent,
+                with_people=people,
+                with_metrics=metrics,
+                progress=adapter,
+            )
+            adapter.close()
+    except DomainError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    if result.created:
+        console.print(
+            f"Demo collective generated in {result.seconds:.1f} s: {result.groups:,} groups, "
+            f"{result.links:,} links, {result.sets} group sets, {result.people:,} people, "
+            f"{result.memberships:,} memberships (size {result.size}, seed {result.seed})."
+        )
+        if result.metrics:
+            console.print(f"Network metrics: {result.metrics}.")
+    else:
+        console.print("The demo collective already exists; nothing to do.")
+    console.print(_logins_table(result.logins, DEMO_PASSWORD))
+
+
+# --- serve ----------------------------------------------------------------------------------------
+
+
+def _default_workers() -> int:
+    return max(2, min(3, (os.cpu_count() or 1) + 1))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every one)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(_default_workers(), "--workers", help="Web worker processes."),
+    threads: int = typer.Option(4, "--threads", help="Threads per web worker."),
+    task_worker: bool = typer.Option(
+        True, "--task-worker/--no-task-worker", help="Also run the background task worker."
+    ),
+) -> None:
+    """Serve Minga with gunicorn (production-grade) and a background task worker beside it.
+
+    Collects static files first (whitenoise serves them), prints the URL and, when the demo exists,
+    its logins. Ctrl-C stops both.
+    """
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    with console.status("Collecting static files…"):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    console.print(f"Minga on [bold]{url}[/bold] ({workers} workers, {threads} threads each); Ctrl-C stops.")
+    _print_demo_logins_if_any()
+    connections.close_all()  # the web workers fork from here: they open their own connections
+
+    worker = None
+    if task_worker:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "django", "db_worker", "--no-reload", "--queue-name", "*"], env=env
+        )
+        console.print(f"Background task worker started (pid {worker.pid}).")
+    try:
+        _gunicorn_application()(
+            {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": "-",
+                "errorlog": "-",
+                "timeout": 60,
+                "graceful_timeout": 20,
+                "max_requests": 5000,
+                "max_requests_jitter": 500,
+                "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                "proc_name": "minga",
+            }
+        ).run()
+    finally:
+        if worker is not None:
+            _stop(worker)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask the task worker to finish its current task and stop; kill it if it takes too long."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _print_demo_logins_if_any() -> None:
+    from django.db import DatabaseError
+
+    from minga.demo.generate import DEMO_PASSWORD, demo_collective, demo_logins
+
+    try:
+        if demo_collective() is None:
+            return
+        logins = demo_logins()
+    except DatabaseError:
+        console.print("[yellow]The database is not migrated yet: run `manage.py migrate`.[/yellow]")
+        return
+    console.print(_logins_table(logins, DEMO_PASSWORD))
+
+
+def _gunicorn_application() -> type:
+    from gunicorn.app.base import BaseApplication
+
+    class MingaServer(BaseApplication):  # type: ignore[misc]
+        def __init__(self, options: dict[str, Any]) -> None:
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from minga.wsgi import application
+
+            return application
+
+    return MingaServer
+
+
+# --- createadmin ----------------------------------------------------------------------------------
+
+
+@app.command()
+def createadmin(
+    email: str = typer.Option(..., "--email", help="The operator's email (it is the login)."),
+    password: str | None = typer.Option(
+        None, "--password", help="The password; asked for (hidden, twice) when left out."
+    ),
+) -> None:
+    """Create a platform operator: a superuser who can create collectives and reach all of them."""
+    _django()
+    _migrate_if_needed()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from minga.core.audit import audit_record
+
+    email = email.strip().lower()
+    User = get_user_model()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        errors.print(f"[red]{email!r} is not an email address.[/red]")
+        raise typer.Exit(1) from error
+    if User.objects.filter(email__iexact=email).exists():
+        errors.print(f"[red]A login with the email {email} already exists.[/red]")
+        raise typer.Exit(1)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    candidate = User(username=email, email=email)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as error:
+        for message in error.messages:
+            errors.print(f"[red]{message}[/red]")
+        raise typer.Exit(1) from error
+    user = User.objects.create_superuser(username=email, email=email, password=password)
+    audit_record(actor=None, action="operator.create", target=user, target_repr=email)
+    console.print(f"Platform operator {email} created.")
+
+
+# --- benchmarks -----------------------------------------------------------------------------------
+
+
+def _bench_package() -> Any:
+    """The `bench` package beside `minga/` (it is not installed; the repository is)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import bench
+
+    return bench
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    name: str = typer.Argument("", help="A benchmark (see --list), or `all`.", show_default=False),
+    database: str = typer.Option("sqlite", "--database", help="sqlite or postgres (a throwaway cluster)."),
+    list_only: bool = typer.Option(False, "--list", help="List the benchmarks and exit."),
+) -> None:
+    """Run a benchmark from bench/ (one JSON line per figure). Extra options go to the benchmark."""
+    package = _bench_package()
+    registry: dict[str, str] = package.available()
+    if list_only or not name:
+        for bench_name, summary in registry.items():
+            console.print(f"[bold]{bench_name}[/bold]  {summary}")
+        return
+    if database not in ("sqlite", "postgres"):
+        errors.print("[red]--database is sqlite or postgres.[/red]")
+        raise typer.Exit(2)
+    argv = ["--database", database, *ctx.args]
+    if name != "all":
+        if name not in registry:
+            errors.print(f"[red]No benchmark {name!r}. Known: {', '.join(registry) or 'none'}.[/red]")
+            raise typer.Exit(2)
+        raise typer.Exit(package.run(name, argv))
+    # Each benchmark in its own process: they configure Django (and their databases) differently.
+    worst = 0
+    for bench_name in registry:
+        errors.print(f"[bold]── {bench_name}[/bold]")
+        code = subprocess.call([sys.executable, "-m", "minga.cli", "bench", bench_name, *argv])
+        worst = max(worst, code)
+    raise typer.Exit(worst)
 
 
 # --- API tokens -----------------------------------------------------------------------------------

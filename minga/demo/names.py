@@ -4,6 +4,7 @@ Everything here is data plus a few pure functions of a `random.Random`, so a fix
 the same names. Styles are keyed by `Country.style`.
 """
 
+# ruff: noqa: E501 (data tables: one entry per line reads better than wrapped)
 from __future__ import annotations
 
 import random
@@ -22,6 +23,7 @@ class NamePool:
     surname_count: int = 1  # Spanish-speaking countries use two surnames
 
 
+# fmt: off
 PEOPLE: dict[str, NamePool] = {
     "ke": NamePool(
         _split("Wanjiru, Achieng, Njeri, Akinyi, Wambui, Nafula, Mercy, Faith, Grace, Amina, Zawadi, Halima, "
@@ -206,9 +208,18 @@ GROUP_TEMPLATES: dict[str, tuple[str, ...]] = {
                  "{} Water and Sanitation Committee; Anidaso {}; {} Fish Processors; {} Climate Youth", ";"),
 }
 
+# fmt: on
 CLUSTER_TEMPLATES: dict[str, str] = {
-    "ke": "{} Cluster", "ug": "{} Cluster", "gh": "{} Cluster", "in": "{} Cluster", "ph": "{} Cluster",
-    "pe": "Red {}", "co": "Red {}", "mx": "Red {}", "gt": "Red {}", "br": "Rede {}",
+    "ke": "{} Cluster",
+    "ug": "{} Cluster",
+    "gh": "{} Cluster",
+    "in": "{} Cluster",
+    "ph": "{} Cluster",
+    "pe": "Red {}",
+    "co": "Red {}",
+    "mx": "Red {}",
+    "gt": "Red {}",
+    "br": "Rede {}",
 }  # fmt: skip
 
 SKILLS: tuple[str, ...] = (

@@ -6,6 +6,7 @@ is wide. Districts take the real town names first; wards, clusters and groups ge
 made from each country's own naming habits (see `names.py`).
 """
 
+# ruff: noqa: E501 (data tables: one entry per line reads better than wrapped)
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ def _r(code: str, name: str, lat: float, lon: float, spread: float, towns: str) 
 
 
 # In the order the collective grew into them: small demos take the first few.
+# fmt: off
 COUNTRIES: tuple[Country, ...] = (
     Country(
         "KE", "Kenya", "Nairobi", -1.286, 36.817, ("sw", "en"), "ke",
@@ -51,7 +53,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("klf", "Kilifi", -3.40, 39.70, 0.4, "Malindi, Ganze, Rabai, Kaloleni, Magarini, Kilifi North"),
             _r("tur", "Turkana", 3.10, 35.60, 0.9, "Lodwar, Kakuma, Lokichoggio, Loima, Lokitaung, Kalokol"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "PE", "Peru", "Lima", -12.046, -77.043, ("es", "qu"), "pe",
         (
@@ -64,7 +66,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("jun", "Junín", -11.60, -75.10, 0.6, "Huancayo, Tarma, Jauja, La Merced, Satipo, Concepción"),
             _r("lor", "Loreto", -4.50, -74.50, 1.2, "Iquitos, Nauta, Yurimaguas, Requena, Caballococha, Contamana"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "IN", "India", "New Delhi", 28.614, 77.209, ("hi", "en", "or"), "in",
         (
@@ -77,7 +79,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("jh", "Jharkhand", 23.60, 85.30, 0.8, "Ranchi, Dumka, Hazaribagh, Gumla, Palamu, Khunti"),
             _r("gj", "Gujarat", 22.70, 71.60, 1.2, "Ahmedabad, Kutch, Dahod, Rajkot, Surat, Banaskantha"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "PH", "Philippines", "Manila", 14.599, 120.984, ("tl", "en", "ceb"), "ph",
         (
@@ -90,7 +92,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("r10", "Northern Mindanao", 8.30, 124.70, 0.5, "Cagayan de Oro, Iligan, Malaybalay, Oroquieta, Gingoog, Valencia"),
             _r("r11", "Davao", 7.20, 125.60, 0.5, "Davao City, Tagum, Digos, Mati, Panabo, Samal"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "BR", "Brazil", "Brasília", -15.794, -47.882, ("pt",), "br",
         (
@@ -103,7 +105,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("rj", "Rio de Janeiro", -22.85, -43.30, 0.15, "Maré, Rocinha, Duque de Caxias, Nova Iguaçu, São Gonçalo, Cidade de Deus"),
             _r("sp", "São Paulo", -23.10, -47.50, 0.9, "Campinas, Guarulhos, Sorocaba, Ribeirão Preto, Capão Redondo, Registro"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "UG", "Uganda", "Kampala", 0.348, 32.583, ("lg", "en"), "ug",
         (
@@ -116,7 +118,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("aru", "Arua", 3.00, 30.90, 0.3, "Ayivu, Vurra, Terego, Manibe, Oluko, Pajulu"),
             _r("kas", "Kasese", 0.10, 30.00, 0.3, "Bwera, Hima, Kisinga, Rukoki, Mpondwe, Karusandara"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "CO", "Colombia", "Bogotá", 4.711, -74.072, ("es",), "co",
         (
@@ -129,7 +131,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("vac", "Valle del Cauca", 3.80, -76.40, 0.5, "Cali, Buenaventura, Palmira, Tuluá, Jamundí, Cartago"),
             _r("lag", "La Guajira", 11.40, -72.70, 0.5, "Riohacha, Maicao, Uribia, Manaure, Fonseca, San Juan del Cesar"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "MX", "Mexico", "Mexico City", 19.433, -99.133, ("es", "zap", "nah"), "mx",
         (
@@ -142,7 +144,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("mex", "Estado de México", 19.35, -99.50, 0.4, "Toluca, Ecatepec, Nezahualcóyotl, Chalco, Texcoco, Ixtapaluca"),
             _r("ver", "Veracruz", 19.20, -96.50, 0.9, "Xalapa, Veracruz, Papantla, Córdoba, Coatzacoalcos, Tuxpan"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "GH", "Ghana", "Accra", 5.604, -0.187, ("tw", "en", "ee"), "gh",
         (
@@ -153,7 +155,7 @@ COUNTRIES: tuple[Country, ...] = (
             _r("cr", "Central", 5.50, -1.30, 0.4, "Cape Coast, Winneba, Kasoa, Elmina, Saltpond, Twifo Praso"),
             _r("ue", "Upper East", 10.80, -0.90, 0.3, "Bolgatanga, Bawku, Navrongo, Zebilla, Paga, Sandema"),
         ),
-    ),  # fmt: skip
+    ),
     Country(
         "GT", "Guatemala", "Guatemala City", 14.634, -90.506, ("es", "kek", "quc"), "gt",
         (
@@ -164,5 +166,6 @@ COUNTRIES: tuple[Country, ...] = (
             _r("gu", "Guatemala", 14.63, -90.51, 0.15, "Mixco, Villa Nueva, Chinautla, San Juan Sacatepéquez, Amatitlán, Palencia"),
             _r("xe", "Quetzaltenango", 14.84, -91.52, 0.2, "Xela, Cantel, Coatepeque, Olintepeque, Almolonga, Zunil"),
         ),
-    ),  # fmt: skip
+    ),
 )
+# fmt: on
