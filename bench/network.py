@@ -1,10 +1,12 @@
-"""Benchmark: network metrics of a large collective (50,000 groups, 100,000 links) on a scratch SQLite DB.
+"""Benchmark: network metrics of a large collective (50,000 groups, 100,000 links) on a scratch database.
 
 Builds the collective with raw bulk SQL (fixed seed), then times `network_snapshot_create` (load, graph
-metrics, reach, store) and prints one JSON line per figure. The baseline, measured in the same process,
+metrics, reach, store) and prints one JSON line per figure. SQLite is a file in a temporary folder;
+PostgreSQL is a throwaway cluster (see tests/pg_cluster.py). The baseline, measured in the same process,
 is loading the edge list with a raw cursor: the least any metric computation must do.
 
-    .venv/bin/python -m bench.network [--groups 50000] [--links 100000] [--members 200000] [--keep]
+    .venv/bin/python -m bench.network [--database sqlite|postgres] [--groups 50000] [--links 100000]
+                                      [--members 200000] [--repeat 3] [--keep]
     minga bench network
 """
 
@@ -35,8 +37,8 @@ def _emit(**fields: Any) -> None:
     print(json.dumps(fields), flush=True)
 
 
-def _setup_django(db_path: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+def _setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minga.settings")
     os.environ[ENV_FLAG] = "1"
     import django
@@ -226,7 +228,7 @@ def _measure(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     collective = _build(args.groups, args.links, args.members)
     build_seconds = time.perf_counter() - started
-    common = {"database": "sqlite", "groups": args.groups, "links": args.links, "members": args.members}
+    common = {"database": args.database, "groups": args.groups, "links": args.links, "members": args.members}
     _emit(bench="network-build", **common, seconds=round(build_seconds, 3))
 
     network_snapshot_create(collective=collective)  # warm-up: imports, first-call costs, SQLite cache
@@ -280,6 +282,7 @@ def _measure(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minga bench network", description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--groups", type=int, default=50_000)
     parser.add_argument("--links", type=int, default=100_000)
     parser.add_argument("--members", type=int, default=200_000, help="active memberships, for reach")
@@ -302,16 +305,29 @@ def run(argv: list[str] | None = None) -> int:
         return subprocess.call([sys.executable, "-m", "bench.network", *argv], cwd=root, env=env)
 
     tmp = Path(tempfile.mkdtemp(prefix="minga-bench-network-"))
-    db_path = tmp / "bench.sqlite3"
+    cluster = None
     try:
-        _setup_django(db_path)
+        if args.database == "postgres":
+            # A throwaway cluster, as the test suite's PostgreSQL run makes one (Debian's initdb).
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+            from tests.pg_cluster import start_cluster
+
+            cluster = start_cluster()
+            url = cluster.url
+        else:
+            url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        _setup_django(url)
         code = _measure(args)
         from django.db import connections
 
         connections.close_all()
     finally:
-        if args.keep:
-            print(f"# scratch database kept at {db_path}", file=sys.stderr)
+        if cluster is not None:
+            from tests.pg_cluster import stop_cluster
+
+            stop_cluster(cluster)
+        if args.keep and cluster is None:
+            print(f"# scratch database kept in {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     return code
