@@ -96,7 +96,13 @@ _screenshot_dirs: list[Path] = []
 
 @pytest.fixture(scope="session")
 def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("screenshots", numbered=True)
+    """Pytest's temporary folder (it keeps the last three runs), or MINGA_SCREENSHOT_DIR when set."""
+    chosen = os.environ.get("MINGA_SCREENSHOT_DIR")
+    if chosen:
+        folder = Path(chosen)
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        folder = tmp_path_factory.mktemp("screenshots", numbered=True)
     _screenshot_dirs.append(folder)
     return folder
 
