@@ -175,7 +175,7 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
     )
     kinds = dict(GroupKind.objects.filter(collective=collective).values_list("code", "id"))
     writer = BulkWriter()
-    writer.tune_for_load()
+    writer.tune_for_load(cache_kib=max(64_000, min(3_000_000, spec.people)))  # ≈ 1 KiB per person
     clock = Clock(today=today, utc_suffix=writer.utc_suffix)
     now = clock.moment(today.toordinal(), 0)
 
@@ -368,6 +368,10 @@ def demo_remove() -> None:
             Invitation.objects.filter(person__collective=collective)._raw_delete(Invitation.objects.db)
             Membership.objects.filter(person__collective=collective)._raw_delete(Membership.objects.db)
             people._raw_delete(people.db)
+        # A group's parent is protected: remove the tree from the leaves up, one level at a time.
+        groups = Group.objects.filter(collective=collective)
+        for depth in sorted(set(groups.values_list("depth", flat=True)), reverse=True):
+            groups.filter(depth=depth).delete()
         collective.delete()
 
 

@@ -74,11 +74,12 @@ class BulkWriter:
             for sql in statements:
                 cursor.execute(sql)
 
-    def tune_for_load(self) -> None:
-        """A bigger page cache for this connection while the load runs (SQLite; memory is plentiful)."""
+    def tune_for_load(self, *, cache_kib: int) -> None:
+        """A page cache big enough to hold the whole load (SQLite): a spilled page goes to the WAL again
+        at every spill, and random-order index inserts (names) would otherwise spill constantly."""
         if self.vendor == "sqlite":
             with connection.cursor() as cursor:
-                cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB
+                cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
 
     def restore(self) -> None:
         if self.vendor == "sqlite":
