@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from minga.architecture import services
@@ -39,6 +38,7 @@ from minga.architecture.schemas import (
 )
 from minga.core.api_support import (
     ERROR_RESPONSES,
+    ApiRequest,
     Page,
     fields_as,
     idempotent,
@@ -76,7 +76,7 @@ def _kind(collective: Collective, code: str) -> GroupKind:
 
 
 @router.get("/collectives", response=Page[CollectiveOut], tags=["collectives"])
-def list_collectives(request: HttpRequest, filters: Query[CollectiveFilters]) -> dict[str, Any]:
+def list_collectives(request: ApiRequest, filters: Query[CollectiveFilters]) -> dict[str, Any]:
     qs = Collective.objects.visible_to(request.auth)
     if filters.q:
         qs = qs.filter(name__icontains=filters.q)
@@ -84,13 +84,13 @@ def list_collectives(request: HttpRequest, filters: Query[CollectiveFilters]) ->
 
 
 @router.get("/collectives/{slug}", response={200: CollectiveOut, **ERROR_RESPONSES}, tags=["collectives"])
-def get_collective(request: HttpRequest, slug: str) -> Collective:
+def get_collective(request: ApiRequest, slug: str) -> Collective:
     return access_collective(request.auth, slug)
 
 
 @router.patch("/collectives/{slug}", response={200: CollectiveOut, **ERROR_RESPONSES}, tags=["collectives"])
 @idempotent
-def update_collective(request: HttpRequest, slug: str, payload: CollectivePatch) -> Collective:
+def update_collective(request: ApiRequest, slug: str, payload: CollectivePatch) -> Collective:
     collective = access_collective(request.auth, slug, for_edit=True)
     return services.collective_update(actor=request.auth, collective=collective, **_changes(payload))
 
@@ -98,14 +98,14 @@ def update_collective(request: HttpRequest, slug: str, payload: CollectivePatch)
 @router.get(
     "/collectives/{slug}/kinds", response={200: list[GroupKindOut], **ERROR_RESPONSES}, tags=["kinds"]
 )
-def list_group_kinds(request: HttpRequest, slug: str) -> Any:
+def list_group_kinds(request: ApiRequest, slug: str) -> Any:
     collective = access_collective(request.auth, slug)
     return GroupKind.objects.filter(collective=collective).order_by("order", "name", "id")
 
 
 @router.post("/collectives/{slug}/kinds", response={201: GroupKindOut, **ERROR_RESPONSES}, tags=["kinds"])
 @idempotent
-def create_group_kind(request: HttpRequest, slug: str, payload: GroupKindIn) -> Status[GroupKind]:
+def create_group_kind(request: ApiRequest, slug: str, payload: GroupKindIn) -> Status[GroupKind]:
     collective = access_collective(request.auth, slug)
     kind = services.group_kind_create(actor=request.auth, collective=collective, **payload.model_dump())
     return Status(201, kind)
@@ -115,7 +115,7 @@ def create_group_kind(request: HttpRequest, slug: str, payload: GroupKindIn) -> 
 
 
 @router.get("/groups", response={200: Page[GroupOut], **ERROR_RESPONSES}, tags=["groups"])
-def list_groups(request: HttpRequest, filters: Query[GroupFilters]) -> dict[str, Any]:
+def list_groups(request: ApiRequest, filters: Query[GroupFilters]) -> dict[str, Any]:
     """Groups you can see, by name. Filters combine (AND)."""
     user = request.auth
     qs = Group.objects.visible_to(user).select_related("collective", "kind")
@@ -137,13 +137,13 @@ def list_groups(request: HttpRequest, filters: Query[GroupFilters]) -> dict[str,
 
 
 @router.get("/groups/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
-def get_group(request: HttpRequest, group_id: int) -> Group:
+def get_group(request: ApiRequest, group_id: int) -> Group:
     return access_group(request.auth, group_id)
 
 
 @router.post("/groups", response={201: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
 @idempotent
-def create_group(request: HttpRequest, payload: GroupIn) -> Status[Group]:
+def create_group(request: ApiRequest, payload: GroupIn) -> Status[Group]:
     """Create a group under `parent_id` (coordinators: in their subtree; admins: anywhere)."""
     user = request.auth
     parent = None
@@ -172,7 +172,7 @@ def create_group(request: HttpRequest, payload: GroupIn) -> Status[Group]:
 
 @router.patch("/groups/{group_id}", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
 @idempotent
-def update_group(request: HttpRequest, group_id: int, payload: GroupPatch) -> Group:
+def update_group(request: ApiRequest, group_id: int, payload: GroupPatch) -> Group:
     group = access_group(request.auth, group_id, for_edit=True)
     changes = _changes(payload)
     if "kind" in changes:
@@ -182,7 +182,7 @@ def update_group(request: HttpRequest, group_id: int, payload: GroupPatch) -> Gr
 
 @router.post("/groups/{group_id}/move", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
 @idempotent
-def move_group(request: HttpRequest, group_id: int, payload: GroupMoveIn) -> Group:
+def move_group(request: ApiRequest, group_id: int, payload: GroupMoveIn) -> Group:
     """Move the group and its whole subtree under `parent_id` (null: to the top)."""
     user = request.auth
     group = access_group(user, group_id, for_edit=True)
@@ -195,7 +195,7 @@ def move_group(request: HttpRequest, group_id: int, payload: GroupMoveIn) -> Gro
 
 @router.post("/groups/{group_id}/close", response={200: GroupOut, **ERROR_RESPONSES}, tags=["groups"])
 @idempotent
-def close_group(request: HttpRequest, group_id: int, payload: GroupCloseIn) -> Group:
+def close_group(request: ApiRequest, group_id: int, payload: GroupCloseIn) -> Group:
     group = access_group(request.auth, group_id, for_edit=True)
     return services.group_close(actor=request.auth, group=group, closed_on=payload.closed_on)
 
@@ -211,7 +211,7 @@ def _set_detail(user: Any, group_set: GroupSet) -> GroupSet:
 
 
 @router.get("/group-sets", response={200: Page[GroupSetOut], **ERROR_RESPONSES}, tags=["group sets"])
-def list_group_sets(request: HttpRequest, filters: Query[GroupSetFilters]) -> dict[str, Any]:
+def list_group_sets(request: ApiRequest, filters: Query[GroupSetFilters]) -> dict[str, Any]:
     qs = GroupSet.objects.visible_to(request.auth).select_related("collective")
     if filters.collective:
         qs = qs.filter(collective__slug=filters.collective)
@@ -219,13 +219,13 @@ def list_group_sets(request: HttpRequest, filters: Query[GroupSetFilters]) -> di
 
 
 @router.get("/group-sets/{set_id}", response={200: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"])
-def get_group_set(request: HttpRequest, set_id: int) -> GroupSet:
+def get_group_set(request: ApiRequest, set_id: int) -> GroupSet:
     return _set_detail(request.auth, access_group_set(request.auth, set_id))
 
 
 @router.post("/group-sets", response={201: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"])
 @idempotent
-def create_group_set(request: HttpRequest, payload: GroupSetIn) -> Status[GroupSet]:
+def create_group_set(request: ApiRequest, payload: GroupSetIn) -> Status[GroupSet]:
     user = request.auth
     collective = reference("collective", access_collective, user, payload.collective)
     groups = references("group_ids", Group.objects.visible_to(user), payload.group_ids)
@@ -243,7 +243,7 @@ def create_group_set(request: HttpRequest, payload: GroupSetIn) -> Status[GroupS
     "/group-sets/{set_id}", response={200: GroupSetDetailOut, **ERROR_RESPONSES}, tags=["group sets"]
 )
 @idempotent
-def update_group_set(request: HttpRequest, set_id: int, payload: GroupSetPatch) -> GroupSet:
+def update_group_set(request: ApiRequest, set_id: int, payload: GroupSetPatch) -> GroupSet:
     user = request.auth
     group_set = access_group_set(user, set_id, for_edit=True)
     changes = _changes(payload, exclude={"group_ids"})
@@ -257,7 +257,7 @@ def update_group_set(request: HttpRequest, set_id: int, payload: GroupSetPatch) 
 
 @router.delete("/group-sets/{set_id}", response={204: None, **ERROR_RESPONSES}, tags=["group sets"])
 @idempotent
-def delete_group_set(request: HttpRequest, set_id: int) -> Status[None]:
+def delete_group_set(request: ApiRequest, set_id: int) -> Status[None]:
     group_set = access_group_set(request.auth, set_id, for_edit=True)
     services.group_set_delete(actor=request.auth, group_set=group_set)
     return Status(204, None)
@@ -267,7 +267,7 @@ def delete_group_set(request: HttpRequest, set_id: int) -> Status[None]:
 
 
 @router.get("/links", response={200: Page[LinkOut], **ERROR_RESPONSES}, tags=["links"])
-def list_links(request: HttpRequest, filters: Query[LinkFilters]) -> dict[str, Any]:
+def list_links(request: ApiRequest, filters: Query[LinkFilters]) -> dict[str, Any]:
     user = request.auth
     qs = Link.objects.visible_to(user).select_related("collective")
     if filters.collective:
@@ -281,13 +281,13 @@ def list_links(request: HttpRequest, filters: Query[LinkFilters]) -> dict[str, A
 
 
 @router.get("/links/{link_id}", response={200: LinkOut, **ERROR_RESPONSES}, tags=["links"])
-def get_link(request: HttpRequest, link_id: int) -> Link:
+def get_link(request: ApiRequest, link_id: int) -> Link:
     return access_link(request.auth, link_id)
 
 
 @router.post("/links", response={201: LinkOut, **ERROR_RESPONSES}, tags=["links"])
 @idempotent
-def create_link(request: HttpRequest, payload: LinkIn) -> Status[Link]:
+def create_link(request: ApiRequest, payload: LinkIn) -> Status[Link]:
     user = request.auth
     source = reference("source_id", access_group, user, payload.source_id)
     target = reference("target_id", access_group, user, payload.target_id)
@@ -303,14 +303,14 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Status[Link]:
 
 @router.patch("/links/{link_id}", response={200: LinkOut, **ERROR_RESPONSES}, tags=["links"])
 @idempotent
-def update_link(request: HttpRequest, link_id: int, payload: LinkPatch) -> Link:
+def update_link(request: ApiRequest, link_id: int, payload: LinkPatch) -> Link:
     link = access_link(request.auth, link_id, for_edit=True)
     return services.link_update(actor=request.auth, link=link, **_changes(payload))
 
 
 @router.delete("/links/{link_id}", response={204: None, **ERROR_RESPONSES}, tags=["links"])
 @idempotent
-def delete_link(request: HttpRequest, link_id: int) -> Status[None]:
+def delete_link(request: ApiRequest, link_id: int) -> Status[None]:
     link = access_link(request.auth, link_id, for_edit=True)
     services.link_delete(actor=request.auth, link=link)
     return Status(204, None)

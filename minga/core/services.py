@@ -77,7 +77,9 @@ def api_token_find(*, actor: Any | None, prefix: str) -> ApiToken:
     an ambiguous prefix)."""
     qs = ApiToken.objects.select_related("user").filter(prefix=prefix)
     if actor is not None and not getattr(actor, "is_superuser", False):
-        qs = qs.filter(user_id=getattr(actor, "pk", None))
+        if not getattr(actor, "is_authenticated", False):
+            raise NotFound("token")
+        qs = qs.filter(user_id=actor.pk)
     matches = list(qs[:2])
     if len(matches) != 1:
         raise NotFound("token")

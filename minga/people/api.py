@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from minga.architecture.access import access_collective, access_group
-from minga.core.api_support import ERROR_RESPONSES, Page, fields_as, idempotent, paginate, reference
+from minga.core.api_support import (
+    ERROR_RESPONSES,
+    ApiRequest,
+    Page,
+    fields_as,
+    idempotent,
+    paginate,
+    reference,
+)
 from minga.people import services
 from minga.people.access import access_membership, access_person
 from minga.people.models import Membership, Person
@@ -34,7 +41,7 @@ PEOPLE_FIELDS = {"group": "group_id", "person": "person_id"}
 
 
 @router.get("/people", response={200: Page[PersonOut], **ERROR_RESPONSES})
-def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict[str, Any]:
+def list_people(request: ApiRequest, filters: Query[PersonFilters]) -> dict[str, Any]:
     user = request.auth
     qs = Person.objects.visible_to(user).select_related("collective")
     if filters.collective:
@@ -48,13 +55,13 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict[str
 
 
 @router.get("/people/{person_id}", response={200: PersonOut, **ERROR_RESPONSES})
-def get_person(request: HttpRequest, person_id: int) -> Person:
+def get_person(request: ApiRequest, person_id: int) -> Person:
     return access_person(request.auth, person_id)
 
 
 @router.post("/people", response={201: PersonOut, **ERROR_RESPONSES})
 @idempotent
-def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
+def create_person(request: ApiRequest, payload: PersonIn) -> Status[Person]:
     """Register a person, usually straight into a group with a role."""
     user = request.auth
     collective = reference("collective", access_collective, user, payload.collective)
@@ -73,14 +80,14 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
 
 @router.patch("/people/{person_id}", response={200: PersonOut, **ERROR_RESPONSES})
 @idempotent
-def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Person:
+def update_person(request: ApiRequest, person_id: int, payload: PersonPatch) -> Person:
     person = access_person(request.auth, person_id, for_edit=True)
     return services.person_update(actor=request.auth, person=person, **payload.model_dump(exclude_unset=True))
 
 
 @router.delete("/people/{person_id}", response={204: None, **ERROR_RESPONSES})
 @idempotent
-def erase_person(request: HttpRequest, person_id: int) -> Status[None]:
+def erase_person(request: ApiRequest, person_id: int) -> Status[None]:
     """Erase the person (right to erasure): record and memberships go; the audit keeps only the fact."""
     person = access_person(request.auth, person_id, for_edit=True)
     services.person_erase(actor=request.auth, person=person)
@@ -88,7 +95,7 @@ def erase_person(request: HttpRequest, person_id: int) -> Status[None]:
 
 
 @router.get("/people/{person_id}/export", response={200: dict[str, Any], **ERROR_RESPONSES})
-def export_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def export_person(request: ApiRequest, person_id: int) -> dict[str, Any]:
     """Everything Minga holds about the person (right of access)."""
     person = access_person(request.auth, person_id)
     return services.person_export(actor=request.auth, person=person)
@@ -96,7 +103,7 @@ def export_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
 
 @router.post("/people/{person_id}/consent", response={200: PersonOut, **ERROR_RESPONSES})
 @idempotent
-def record_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Person:
+def record_consent(request: ApiRequest, person_id: int, payload: ConsentIn) -> Person:
     person = access_person(request.auth, person_id, for_edit=True)
     return services.person_consent_record(
         actor=request.auth, person=person, purpose=payload.purpose, given=payload.given
@@ -107,7 +114,7 @@ def record_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> 
 
 
 @router.get("/memberships", response={200: Page[MembershipOut], **ERROR_RESPONSES}, tags=["memberships"])
-def list_memberships(request: HttpRequest, filters: Query[MembershipFilters]) -> dict[str, Any]:
+def list_memberships(request: ApiRequest, filters: Query[MembershipFilters]) -> dict[str, Any]:
     qs = Membership.objects.visible_to(request.auth).select_related("person", "group")
     if filters.person is not None:
         qs = qs.filter(person_id=filters.person)
@@ -125,13 +132,13 @@ def list_memberships(request: HttpRequest, filters: Query[MembershipFilters]) ->
 @router.get(
     "/memberships/{membership_id}", response={200: MembershipOut, **ERROR_RESPONSES}, tags=["memberships"]
 )
-def get_membership(request: HttpRequest, membership_id: int) -> Membership:
+def get_membership(request: ApiRequest, membership_id: int) -> Membership:
     return access_membership(request.auth, membership_id)
 
 
 @router.post("/memberships", response={201: MembershipOut, **ERROR_RESPONSES}, tags=["memberships"])
 @idempotent
-def create_membership(request: HttpRequest, payload: MembershipIn) -> Status[Membership]:
+def create_membership(request: ApiRequest, payload: MembershipIn) -> Status[Membership]:
     """Give a person you can see a role in a group. Nobody grants a role above their own."""
     user = request.auth
     group = reference("group_id", access_group, user, payload.group_id)
@@ -147,6 +154,6 @@ def create_membership(request: HttpRequest, payload: MembershipIn) -> Status[Mem
     "/memberships/{membership_id}/end", response={200: MembershipOut, **ERROR_RESPONSES}, tags=["memberships"]
 )
 @idempotent
-def end_membership(request: HttpRequest, membership_id: int, payload: MembershipEndIn) -> Membership:
+def end_membership(request: ApiRequest, membership_id: int, payload: MembershipEndIn) -> Membership:
     membership = access_membership(request.auth, membership_id, for_edit=True)
     return services.membership_end(actor=request.auth, membership=membership, ended_on=payload.ended_on)

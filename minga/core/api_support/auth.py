@@ -68,3 +68,9 @@ class ApiAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover - unused
         return api_user(request)
+
+
+class ApiRequest(HttpRequest):
+    """For type checkers: a request that went through `ApiAuth` carries the caller in `auth`."""
+
+    auth: Any
