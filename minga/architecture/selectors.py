@@ -326,7 +326,7 @@ def growth_chart_spec(growth: list[tuple[int, int, int]]) -> dict[str, Any]:
     values = [{"year": str(year), "founded": n, "total": total} for year, n, total in growth]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": "container",
+        "width": 420,  # drawn once on the server; CSS scales the SVG to its box
         "height": 180,
         "data": {"values": values},
         "encoding": {"x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}}},

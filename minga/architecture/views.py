@@ -32,6 +32,10 @@ from minga.core.errors import DomainError, NotFound
 from minga.core.forms import add_problems
 from minga.core.models import Collective
 
+# The group's only multi-column unique rule is (collective, code): its problem belongs to the code field.
+GROUP_ALIASES = {"unique_together": "code"}
+SET_ALIASES = {"groups": "group_codes", "unique_together": "code"}
+
 
 def _int(value: str | None) -> int | None:
     if not value:
@@ -206,7 +210,7 @@ def group_create(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=request.user, collective=collective, parent=parent, **form.changes()
             )
         except DomainError as error:
-            add_problems(form, error)
+            add_problems(form, error, aliases=GROUP_ALIASES)
         else:
             messages.success(request, f"{group.name} was created.")
             return redirect(_group_url(group))
@@ -223,7 +227,7 @@ def group_edit(request: HttpRequest, slug: str, group_id: int) -> HttpResponse:
         try:
             group = services.group_update(actor=request.user, group=group, **form.changes())
         except DomainError as error:
-            add_problems(form, error)
+            add_problems(form, error, aliases=GROUP_ALIASES)
         else:
             messages.success(request, "The changes are saved.")
             return redirect(_group_url(group))
@@ -393,7 +397,7 @@ def group_set_create(request: HttpRequest, slug: str) -> HttpResponse:
                     actor=request.user, collective=collective, groups=groups, **data
                 )
             except DomainError as error:
-                add_problems(form, error, aliases={"groups": "group_codes"})
+                add_problems(form, error, aliases=SET_ALIASES)
             else:
                 messages.success(request, f"The set {group_set.name} was created.")
                 return redirect("architecture:group_set_detail", slug=collective.slug, set_id=group_set.pk)
@@ -422,7 +426,7 @@ def group_set_edit(request: HttpRequest, slug: str, set_id: int) -> HttpResponse
             try:
                 services.group_set_update(actor=request.user, group_set=group_set, groups=groups, **data)
             except DomainError as error:
-                add_problems(form, error, aliases={"groups": "group_codes"})
+                add_problems(form, error, aliases=SET_ALIASES)
             else:
                 messages.success(request, "The set is saved.")
                 return redirect("architecture:group_set_detail", slug=collective.slug, set_id=group_set.pk)

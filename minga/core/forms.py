@@ -18,11 +18,14 @@ from minga.core.errors import DomainError
 def add_problems(form: forms.BaseForm, error: DomainError, *, aliases: dict[str, str] | None = None) -> None:
     """Attach every problem of `error` to `form`: on its field when the form has one, else on the form.
 
-    `aliases` maps a service's field name to the form's (e.g. {"parent": "new_parent"}).
+    `aliases` maps a service's field name to the form's (e.g. {"parent": "new_parent"}); for a problem
+    without a field, its code may be mapped too (e.g. {"unique_together": "code"} when the only
+    multi-column unique rule of the model is about that field).
     """
     aliases = aliases or {}
     for problem in error.problems:
-        name = aliases.get(problem.field or "", problem.field)
+        key = problem.field if problem.field else problem.code
+        name = aliases.get(key, problem.field)
         if name and name in form.fields:
             # add_error would drop the field from cleaned_data; the form is re-rendered anyway.
             form.add_error(name, problem.message)

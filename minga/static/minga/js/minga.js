@@ -32,3 +32,14 @@
     if (summary) summary.focus();
   });
 })();
+
+// Filter forms marked data-drop-empty send only the filters in use, so the pushed URL stays short.
+document.addEventListener("htmx:configRequest", function (event) {
+  var elt = event.detail.elt;
+  var form = elt && elt.closest && elt.closest("form[data-drop-empty]");
+  var data = event.detail.formData;
+  if (!form || event.detail.verb !== "get" || !data) return;
+  var empty = [];
+  data.forEach(function (value, key) { if (value === "") empty.push(key); });
+  empty.forEach(function (key) { data.delete(key); });
+});
