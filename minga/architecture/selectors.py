@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import ExtractYear
 
 from minga.architecture.models import (
     Group,
@@ -267,15 +266,13 @@ class CollectiveOverview:
     layers: list[LayerCount]
     total: int
     active: int
-    founded_per_year: list[tuple[int, int, int]]  # (year, founded that year, cumulative)
-    undated: int
     with_point: int
 
 
 def collective_overview(user: Any, collective: Collective) -> CollectiveOverview:
-    """The three layers at a glance and the growth over the years, counting visible groups only.
+    """The three layers at a glance, counting visible groups only (growth over time: `growth.py`).
 
-    Three queries: counts per (layer, kind, status), groups founded per year, and the kinds.
+    Two queries: counts per (layer, kind, status), and the kinds.
     """
     visible = Group.objects.visible_to(user).in_collective(collective)
     rows = visible.values("layer", "kind_id").annotate(
@@ -296,18 +293,6 @@ def collective_overview(user: Any, collective: Collective) -> CollectiveOverview
             layer.kinds.append(KindCount(kind=kind, total=row["total"], active=row["active"]))
     for layer in layers.values():
         layer.kinds.sort(key=lambda k: (k.kind.order, k.kind.name))
-    per_year = (
-        visible.filter(founded_on__isnull=False)
-        .annotate(year=ExtractYear("founded_on"))
-        .values("year")
-        .annotate(n=Count("id"))
-        .order_by("year")
-    )
-    growth: list[tuple[int, int, int]] = []
-    running = 0
-    for year_row in per_year:
-        running += year_row["n"]
-        growth.append((year_row["year"], year_row["n"], running))
     total = sum(layer.total for layer in layers.values())
     # Supporting layer first: it reads top-down like the architecture itself.
     order = [Layer.SUPPORT, Layer.NETWORK, Layer.ACTION]
@@ -315,34 +300,8 @@ def collective_overview(user: Any, collective: Collective) -> CollectiveOverview
         layers=[layers[value] for value in order],
         total=total,
         active=sum(layer.active for layer in layers.values()),
-        founded_per_year=growth,
-        undated=total - running,
         with_point=with_point,
     )
-
-
-def growth_chart_spec(growth: list[tuple[int, int, int]]) -> dict[str, Any]:
-    """A Vega-Lite spec: groups founded per year (bars) and the cumulative total (line)."""
-    values = [{"year": str(year), "founded": n, "total": total} for year, n, total in growth]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": 420,  # drawn once on the server; CSS scales the SVG to its box
-        "height": 180,
-        "data": {"values": values},
-        "encoding": {"x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}}},
-        "layer": [
-            {
-                "mark": {"type": "bar", "color": "#9ec5c0"},
-                "encoding": {"y": {"field": "founded", "type": "quantitative", "title": "Founded"}},
-            },
-            {
-                "mark": {"type": "line", "color": "#0f5f57", "point": True, "strokeWidth": 2},
-                "encoding": {"y": {"field": "total", "type": "quantitative", "title": "Groups in total"}},
-            },
-        ],
-        "resolve": {"scale": {"y": "independent"}},
-        "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"},
-    }
 
 
 @dataclass

@@ -26,8 +26,9 @@ from minga.architecture.forms import (
     GroupSetForm,
     LinkForm,
 )
+from minga.architecture.growth import growth_series
 from minga.architecture.models import Group, GroupKind, GroupSet
-from minga.core.charts import render_svg
+from minga.core.charts import growth_chart_spec, render_svg
 from minga.core.errors import DomainError, NotFound
 from minga.core.forms import add_problems
 from minga.core.models import Collective
@@ -66,8 +67,8 @@ def _group_url(group: Group) -> str:
 def collective_home(request: HttpRequest, slug: str) -> HttpResponse:
     collective = access_collective(request.user, slug)
     overview = selectors.collective_overview(request.user, collective)
-    growth = overview.founded_per_year
-    chart = render_svg(selectors.growth_chart_spec(growth)) if len(growth) > 1 else ""
+    growth = growth_series(collective, user=request.user)
+    chart = render_svg(growth_chart_spec(growth, width=420, height=180)) if len(growth.points) > 1 else ""
     return render(
         request,
         "architecture/collective_home.html",
@@ -75,6 +76,7 @@ def collective_home(request: HttpRequest, slug: str) -> HttpResponse:
             "collective": collective,
             "nav": "home",
             "overview": overview,
+            "growth": growth,
             "growth_chart": chart,
             "network": selectors.network_summary(request.user, collective),
             "people_count": selectors.people_count(request.user, collective),
