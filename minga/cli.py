@@ -167,6 +167,8 @@ def demo(
         )
         if result.metrics:
             console.print(f"Network metrics: {result.metrics}.")
+        steps = ", ".join(f"{label.lower()} {seconds:.1f} s" for label, seconds in result.steps.items())
+        console.print(f"[dim]Steps: {steps}.[/dim]")
     else:
         console.print("The demo collective already exists; nothing to do.")
     console.print(_logins_table(result.logins, DEMO_PASSWORD))
@@ -265,7 +267,7 @@ def _print_demo_logins_if_any() -> None:
 def _gunicorn_application() -> type:
     from gunicorn.app.base import BaseApplication
 
-    class MingaServer(BaseApplication):  # type: ignore[misc]
+    class MingaServer(BaseApplication):
         def __init__(self, options: dict[str, Any]) -> None:
             self.options = options
             super().__init__()

@@ -87,6 +87,29 @@ class Progress(Protocol):
     def advance(self, amount: int = 1) -> None: ...
 
 
+class _Timed:
+    """Passes progress on and notes how long each step took (reported in `DemoResult.steps`)."""
+
+    def __init__(self, inner: Progress) -> None:
+        self.inner = inner
+        self.steps: dict[str, float] = {}
+        self._label = ""
+        self._started = 0.0
+
+    def step(self, label: str, total: int | None = None) -> None:
+        self.stop()
+        self._label, self._started = label, time.perf_counter()
+        self.inner.step(label, total)
+
+    def advance(self, amount: int = 1) -> None:
+        self.inner.advance(amount)
+
+    def stop(self) -> None:
+        if self._label:
+            self.steps[self._label] = round(time.perf_counter() - self._started, 2)
+            self._label = ""
+
+
 class _Quiet:
     def step(self, label: str, total: int | None = None) -> None:
         pass
@@ -107,6 +130,7 @@ class DemoResult:
     memberships: int = 0
     seconds: float = 0.0
     metrics: str = ""
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -132,7 +156,7 @@ def generate_demo(
     """
     if size not in SIZES:
         raise DomainError.single("unknown_size", f"Unknown size {size!r}: choose one of {', '.join(SIZES)}.")
-    progress = progress or _Quiet()
+    progress = _Timed(progress or _Quiet())
     existing = demo_collective()
     if existing is not None:
         if if_absent:
@@ -147,10 +171,14 @@ def generate_demo(
     today = today or timezone.localdate()
     with transaction.atomic():
         result = _generate(size=size, seed=seed, with_people=with_people, today=today, progress=progress)
+        progress.step("Committing")
+    progress.stop()
     result.seconds = round(time.perf_counter() - started, 2)
     if with_metrics:
         progress.step("Network metrics")
         result.metrics = compute_network_metrics(demo_collective())
+        progress.stop()
+    result.steps = progress.steps
     result.logins = demo_logins()
     return result
 
@@ -227,10 +255,12 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
             clock=clock,
             demo=demo,
         )
-        for people, memberships in chunks:
-            writer.insert(Person, PERSON_COLUMNS, people)
-            writer.insert(Membership, MEMBERSHIP_COLUMNS, memberships)
-            progress.advance(len(people))
+        with writer.indexes_deferred(Person, Membership):
+            for people, memberships in chunks:
+                writer.insert(Person, PERSON_COLUMNS, people)
+                writer.insert(Membership, MEMBERSHIP_COLUMNS, memberships)
+                progress.advance(len(people))
+            progress.step("Indexing people")
     writer.finish()
     writer.restore()
 
