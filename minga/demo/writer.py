@@ -105,8 +105,13 @@ class BulkWriter:
                     statements.append(sql)
         yield
         with connection.cursor() as cursor:
+            if self.vendor == "postgresql" and statements:
+                # CREATE INDEX refuses to run while deferred FK checks are pending: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for sql in statements:
                 cursor.execute(sql)
+            if self.vendor == "postgresql" and statements:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def tune_for_load(self, *, cache_kib: int) -> None:
         """A page cache big enough to hold the whole load (SQLite): a spilled page goes to the WAL again
