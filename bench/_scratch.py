@@ -79,6 +79,7 @@ def use_in_process(scratch: Scratch) -> None:
     """Point this process's Django at the scratch database, set Django up and migrate it."""
     for key in ("DATABASE_URL", "MINGA_DATA_DIR", "DJANGO_SETTINGS_MODULE"):
         os.environ[key] = scratch.env[key]
+    (scratch.folder / "static").mkdir(exist_ok=True)  # STATIC_ROOT: whitenoise warns when it is missing
     import django
 
     django.setup()
