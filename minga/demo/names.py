@@ -229,13 +229,24 @@ SKILLS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+THREE_SYLLABLES = frozenset({"ke", "ug", "pe", "gt", "gh"})
+VOWELS = frozenset("aeiou")
+
+
 def place_name(rng: random.Random, style: str) -> str:
     """A plausible village or ward name (without its prefix) in the given style."""
     _, first, second = WARD_PARTS[style]
     a, b = rng.choice(first), rng.choice(second)
     if b[0].islower():
         # syllables: "Ki" + "amba" → "Kiamba"; a saint's name stands alone
-        return a if " " in a else a + b
+        if " " in a:
+            return a
+        if style in THREE_SYLLABLES and rng.random() < 0.4:
+            middle = rng.choice(first).lower()  # "Ki" + "nya" + "mba": a longer, still local name
+            if middle[-1] in VOWELS and b[0] in VOWELS:
+                b = b[1:]
+            return a + middle + b
+        return a + b
     if " " in a:
         # "San Isidro" or "La Esperanza", not both; a short part ("Norte", "Uno") never stands alone
         return a if rng.random() < 0.4 or len(b) < 7 else b

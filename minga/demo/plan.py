@@ -382,6 +382,13 @@ def plan_architecture(*, size: Size, seed: int, first_id: int, today: dt.date) -
         for n in range(count):
             village = village_of[index] if rng.random() < 0.3 else place_name(rng, cluster.style)
             name = rng.choice(templates).format(village)
+            for _ in range(3):  # a name already taken elsewhere: another village, as people would pick
+                if name not in used_names:
+                    break
+                village = place_name(rng, cluster.style)
+                name = rng.choice(templates).format(village)
+            if name in used_names:  # then say where it is, the way real directories tell them apart
+                name = f"{name} ({cluster.admin_area.split(',')[0]})"
             seen = used_names.get(name, 0)
             used_names[name] = seen + 1
             if seen:
