@@ -63,17 +63,34 @@ def world(db: Any) -> World:
     region_a = make_group(alpha, parent=kenya, kind_code="region", name="Nairobi", code="ke-nai")
     region_b = make_group(alpha, parent=kenya, kind_code="region", name="Coast", code="ke-cst")
     kibera = make_group(
-        alpha, parent=region_a, name="Kibera Youth", code="ke-nai-kib", visibility=Visibility.PRIVATE,
-        latitude=-1.31, longitude=36.78,
+        alpha,
+        parent=region_a,
+        name="Kibera Youth",
+        code="ke-nai-kib",
+        visibility=Visibility.PRIVATE,
+        latitude=-1.31,
+        longitude=36.78,
     )
     mombasa = make_group(
-        alpha, parent=region_b, name="Mombasa Women", code="ke-cst-mom", visibility=Visibility.PRIVATE,
-        latitude=-4.04, longitude=39.66,
+        alpha,
+        parent=region_b,
+        name="Mombasa Women",
+        code="ke-cst-mom",
+        visibility=Visibility.PRIVATE,
+        latitude=-4.04,
+        longitude=39.66,
     )
     beta_root = make_group(beta, kind_code="country", name="Peru", code="pe", country_code="PE")
     return World(
-        alpha=alpha, beta=beta, backbone=backbone, kenya=kenya, region_a=region_a, region_b=region_b,
-        kibera=kibera, mombasa=mombasa, beta_root=beta_root,
+        alpha=alpha,
+        beta=beta,
+        backbone=backbone,
+        kenya=kenya,
+        region_a=region_a,
+        region_b=region_b,
+        kibera=kibera,
+        mombasa=mombasa,
+        beta_root=beta_root,
         admin=make_member(backbone, Role.ADMIN).user,
         coordinator_a=make_member(region_a, Role.COORDINATOR).user,
         coordinator_b=make_member(region_b, Role.COORDINATOR).user,

@@ -38,7 +38,9 @@ def test_member_edits_nothing_but_sees_own_private_group(world):
 
 def test_admin_of_one_collective_cannot_see_private_groups_of_another(world):
     assert "Kibera Youth" not in names(Group.objects.visible_to(world.beta_admin))
-    assert names(Group.objects.editable_by(world.beta_admin)) == names(Group.objects.filter(collective=world.beta))
+    assert names(Group.objects.editable_by(world.beta_admin)) == names(
+        Group.objects.filter(collective=world.beta)
+    )
 
 
 def test_people_are_hidden_from_the_public_and_from_other_regions(world):

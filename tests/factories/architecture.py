@@ -38,7 +38,9 @@ def make_group(
 
 
 def make_link(source: Group, target: Group, kind: str = Link.Kind.PARTNERSHIP, **fields: Any) -> Link:
-    return Link.objects.create(collective=source.collective, source=source, target=target, kind=kind, **fields)
+    return Link.objects.create(
+        collective=source.collective, source=source, target=target, kind=kind, **fields
+    )
 
 
 __all__ = ["Layer", "kind", "make_group", "make_link"]

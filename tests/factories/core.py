@@ -19,7 +19,10 @@ PASSWORD = "a-long-test-password-42"
 def make_collective(*, slug: str | None = None, visibility: str = "public", **fields: Any) -> Collective:
     n = next(_seq)
     collective = Collective.objects.create(
-        slug=slug or f"collective-{n}", name=fields.pop("name", f"Collective {n}"), visibility=visibility, **fields
+        slug=slug or f"collective-{n}",
+        name=fields.pop("name", f"Collective {n}"),
+        visibility=visibility,
+        **fields,
     )
     for order, (code, name, layer) in enumerate(DEFAULT_KINDS):
         GroupKind.objects.create(collective=collective, code=code, name=name, layer=layer, order=order)
