@@ -91,6 +91,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+OWNER_FILE = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_orphans() -> None:
+    """Stop and delete clusters left by test sessions that were killed before their cleanup ran.
+
+    Only clusters marked with the owning session's pid are touched (a benchmark's `--keep` cluster is
+    not marked, so it stays)."""
+    bin_dir = find_bin_dir()
+    as_user = "postgres" if os.geteuid() == 0 else None
+    for root in Path(tempfile.gettempdir()).glob("minga-pg-*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(owner):
+            stop_cluster(Cluster(bin_dir=bin_dir, root=root, port=0, as_user=as_user))
+
+
 def start_cluster() -> Cluster:
     """Initialise and start a cluster; on any failure remove what was made and raise."""
     bin_dir = find_bin_dir()
@@ -153,8 +182,10 @@ def pytest_configure(config: pytest.Config) -> None:
         # pytest-xdist worker: the controller already started the cluster and exported its URL.
         use_database(os.environ["DATABASE_URL"])
         return
+    remove_orphans()
     cluster = start_cluster()
     config.add_cleanup(lambda: stop_cluster(cluster))
+    (cluster.root / OWNER_FILE).write_text(str(os.getpid()))
     config.stash[cluster_key] = cluster
     use_database(cluster.url)
 
