@@ -16,9 +16,14 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from minga.architecture.models import Group
+from minga.people.models import Person
 from tests.factories.core import PASSWORD
 
 pytestmark = pytest.mark.e2e
+
+
+def person_name(user: Any) -> str:
+    return str(Person.objects.get(user=user).full_name)
 
 
 def test_coordinator_walks_the_collective(
@@ -115,7 +120,15 @@ def test_coordinator_walks_the_collective(
     expect(page.locator("#network canvas").first).to_be_visible()
     shot("network")
 
-    # 10. The API documentation renders the OpenAPI spec, from our own static files.
+    # 10. The people page lists the people of the coordinator's region, not those of another region.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    people = page.get_by_role("main")
+    expect(people.get_by_role("link", name=person_name(world.lead), exact=True)).to_be_visible()
+    expect(people.get_by_role("link", name=person_name(world.member), exact=True)).to_be_visible()
+    expect(people.get_by_role("link", name=person_name(world.coordinator_b), exact=True)).to_have_count(0)
+    shot("people")
+
+    # 11. The API documentation renders the OpenAPI spec, from our own static files.
     page.goto("/api/v1/docs")
     expect(page.get_by_text("Minga API").first).to_be_visible()
     expect(page.locator(".opblock").first).to_be_visible()
