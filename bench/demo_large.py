@@ -93,7 +93,8 @@ def run(argv: list[str] | None = None) -> int:
         subprocess.run(migrate, env=scratch.env, check=True)
         command = [sys.executable, "-m", "minga.cli", "demo", "--size", args.size, "--seed", str(args.seed)]
         started = time.perf_counter()
-        done = subprocess.run(command, env=scratch.env, capture_output=True, text=True)
+        env = {**scratch.env, "COLUMNS": "400"}  # rich: keep each summary line on one line
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
             print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
@@ -103,6 +104,13 @@ def run(argv: list[str] | None = None) -> int:
         raw = _raw_insert_seconds(scratch, counts)
         generated = re.search(r"generated in ([\d.]+) s", done.stdout)
         metrics = re.search(r"Network metrics: (.*)\.", done.stdout)
+        steps_line = re.search(r"Steps: (.*)\.", done.stdout)
+        steps = {
+            label: float(seconds)
+            for label, seconds in re.findall(
+                r"([a-z ]+) ([\d.]+) s", steps_line.group(1) if steps_line else ""
+            )
+        }
         emit(
             bench="demo-large",
             database=args.database,
@@ -115,6 +123,7 @@ def run(argv: list[str] | None = None) -> int:
             seconds=round(seconds, 2),
             generate_seconds=float(generated.group(1)) if generated else None,
             network_metrics=metrics.group(1) if metrics else None,
+            steps={label.strip(): seconds for label, seconds in steps.items()},
             target_seconds=TARGET_SECONDS,
             raw_seconds=round(raw, 2),
             ratio_to_raw=round(seconds / raw, 2) if raw else None,

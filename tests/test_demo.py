@@ -216,3 +216,20 @@ def test_new_rows_after_the_demo_get_fresh_ids(tiny: DemoResult) -> None:
         collective=collective, code="after-demo", name="After", kind=top.kind, path="/x/", depth=0
     )
     assert created.pk > top.pk
+
+
+def test_the_bulk_load_leaves_indexes_and_foreign_keys_as_they_were(db: Any) -> None:
+    from django.db import connection
+
+    def schema() -> dict[str, set[str]]:
+        with connection.cursor() as cursor:
+            return {
+                model._meta.db_table: set(
+                    connection.introspection.get_constraints(cursor, model._meta.db_table)
+                )
+                for model in (Person, Membership)
+            }
+
+    before = schema()
+    _generate()
+    assert schema() == before

@@ -255,7 +255,7 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
             clock=clock,
             demo=demo,
         )
-        with writer.indexes_deferred(Person, Membership):
+        with writer.bulk_load(Person, Membership):
             for people, memberships in chunks:
                 writer.insert(Person, PERSON_COLUMNS, people)
                 writer.insert(Membership, MEMBERSHIP_COLUMNS, memberships)

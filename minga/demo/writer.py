@@ -76,41 +76,63 @@ class BulkWriter:
                 cursor.execute(sql)
 
     @contextmanager
-    def indexes_deferred(self, *models_: type[models.Model]) -> Iterator[None]:
-        """Drop the secondary indexes of these tables for the load and build them again afterwards.
+    def bulk_load(self, *models_: type[models.Model]) -> Iterator[None]:
+        """Drop the secondary indexes of these tables for the load and build them again afterwards; on
+        PostgreSQL also their foreign keys, checked again in one pass when they are added back.
 
-        Building an index from sorted data once is much cheaper than millions of random-order inserts
-        into it (names are the worst). Inside the caller's transaction, so a failure rolls back to the
-        original indexes on both databases; a unique index that the new rows violate fails loudly when it
-        is rebuilt. Constraint-backed indexes (primary keys, inline UNIQUE) stay.
+        Building an index from all the rows once is much cheaper than millions of random-order inserts
+        into it (names are the worst), and one anti-join checks a foreign key far faster than a
+        deferred trigger per row. All of it runs inside the caller's transaction, so a failure rolls
+        back to the original schema; rows that break a unique index or a foreign key fail loudly when
+        it is rebuilt. Constraint-backed indexes (primary keys, inline UNIQUE) stay. While the
+        transaction lasts, these tables are locked for other writers (and on PostgreSQL for readers).
         """
-        statements: list[str] = []
+        rebuild: list[str] = []
         with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                # ALTER TABLE refuses to run while deferred FK checks are pending (here or on a
+                # referenced table): run the pending ones now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for model in models_:
                 table = model._meta.db_table
+                quoted = connection.ops.quote_name(table)
                 if self.vendor == "sqlite":
                     cursor.execute(
                         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
                         "AND sql IS NOT NULL",
                         [table],
                     )
-                else:
-                    cursor.execute(
-                        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                        "AND tablename = %s AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-                        [table],
+                    for name, sql in cursor.fetchall():
+                        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                        rebuild.append(sql)
+                    continue
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f'",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+                    rebuild.append(
+                        f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
                     )
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = %s AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                    [table],
+                )
                 for name, sql in cursor.fetchall():
                     cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-                    statements.append(sql)
+                    rebuild.insert(0, sql)  # indexes first: the foreign key checks use them
         yield
         with connection.cursor() as cursor:
-            if self.vendor == "postgresql" and statements:
-                # CREATE INDEX refuses to run while deferred FK checks are pending: run them now.
+            if self.vendor == "postgresql" and rebuild:
+                # CREATE INDEX refuses to run while deferred FK checks are pending on the table.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for sql in statements:
+            for sql in rebuild:
                 cursor.execute(sql)
-            if self.vendor == "postgresql" and statements:
+            if self.vendor == "postgresql" and rebuild:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def tune_for_load(self, *, cache_kib: int) -> None:
