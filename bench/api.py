@@ -74,7 +74,7 @@ def run(argv: list[str] | None = None) -> int:
             clients[label] = Client(headers={"Authorization": f"Bearer {raw}"})
         ordered = Group.objects.filter(collective=collective).order_by("name", "id")
         middle = ordered.values_list("name", "id")[ordered.count() // 2]
-        scenarios = {
+        scenarios: dict[str, dict[str, Any]] = {
             "first-page": {},
             "search": {"q": "water"},
             "filter": {"status": "dormant", "layer": "action"},

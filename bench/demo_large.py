@@ -68,16 +68,16 @@ def _raw_insert_seconds(scratch: Scratch, counts: dict[str, int]) -> float:
         return seconds
     import psycopg
 
-    with psycopg.connect(scratch.url) as db:
+    with psycopg.connect(scratch.url) as pg:
         started = time.perf_counter()
-        with db.cursor() as cursor:
+        with pg.cursor() as cursor:
             for table, width in TABLES.items():
                 columns = ", ".join(f"c{i} text" if i % 2 else f"c{i} bigint" for i in range(1, width))
                 cursor.execute(f"CREATE TABLE raw_{table} (id bigint PRIMARY KEY, {columns})")
                 with cursor.copy(f"COPY raw_{table} FROM STDIN") as copy:
                     for row in _raw_rows(width, counts[table]):
                         copy.write_row(row)
-        db.commit()
+        pg.commit()
         return time.perf_counter() - started
 
 

@@ -67,6 +67,7 @@ class TestTokenService:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(minutes=5))
         api_token_authenticate(raw)
         token.refresh_from_db()
+        assert token.last_used_at is not None
         assert token.last_used_at > first - dt.timedelta(minutes=5)
 
 

@@ -61,6 +61,6 @@ def test_every_write_operation_honours_idempotency_keys():
                     writes += 1
                     if not is_idempotent(operation.view_func):
                         unmarked.append((path, operation.methods))
-        for _sub_prefix, sub_router in router._routers:
+        for _sub_prefix, sub_router, _tags in router._routers:
             raise AssertionError(f"nested router {sub_router} not walked")
     assert writes == 18 and not unmarked

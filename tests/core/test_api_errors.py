@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from minga.architecture.models import Group
 from tests.factories.api import ApiClient, error_codes, error_fields
 
 
-def assert_error_shape(response, status: int) -> list[dict]:
+def assert_error_shape(response, status: int) -> list[dict[str, Any]]:
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
     errors = response.json()["errors"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from django.test import RequestFactory
 from django.utils import timezone
@@ -64,7 +65,7 @@ def test_same_key_on_another_endpoint_is_422(world):
     assert Group.objects.get(pk=world.kibera.pk).name == "Kibera Youth"
 
 
-def fingerprint(path: str, payload: dict) -> str:
+def fingerprint(path: str, payload: dict[str, Any]) -> str:
     request = RequestFactory().post(path, data=json.dumps(payload), content_type="application/json")
     return request_fingerprint(request)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from minga.architecture.models import Group, GroupSet, Link
@@ -12,8 +14,10 @@ from tests.factories.architecture import make_group, make_link
 from tests.factories.people import make_person
 
 
-def walk(api: ApiClient, path: str, params: dict | None = None, *, limit: int) -> list[dict]:
-    items: list[dict] = []
+def walk(
+    api: ApiClient, path: str, params: dict[str, Any] | None = None, *, limit: int
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
     cursor = None
     for _ in range(1000):
         page = api.get(path, {**(params or {}), "limit": limit, **({"cursor": cursor} if cursor else {})})
@@ -69,7 +73,8 @@ def test_people_links_and_memberships_walk(world, many_groups):
         make_link(group, world.region_a)
     api = ApiClient(world.coordinator_a)
     user = world.coordinator_a
-    for path, model in [("/people", Person), ("/links", Link), ("/memberships", Membership)]:
+    scoped: list[tuple[str, Any]] = [("/people", Person), ("/links", Link), ("/memberships", Membership)]
+    for path, model in scoped:
         ids = [item["id"] for item in walk(api, path, limit=4)]
         assert len(ids) == len(set(ids))
         assert set(ids) == set(model.objects.visible_to(user).values_list("id", flat=True)), path

@@ -71,7 +71,7 @@ def test_password_reset_flow(client, world):
     response = client.post(reverse("password_reset"), {"email": world.member.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/]+(/password/reset/\S+/\S+/)", mail.outbox[0].body)
+    link = re.search(r"https?://[^/]+(/password/reset/\S+/\S+/)", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     response = client.get(link.group(1), follow=True)
     assert b"Choose a new password" in response.content
