@@ -51,7 +51,16 @@ class GroupCodeField(forms.CharField):
         code = super().clean(value)
         if not code:
             return None
-        group = self.queryset.filter(code=code.strip()).first()
+        text = code.strip()
+        group = self.queryset.filter(code=text).first()
+        if group is None:
+            # People type names more often than codes: accept a name that points at one group.
+            named = list(self.queryset.filter(name__iexact=text)[:2])
+            if len(named) > 1:
+                raise forms.ValidationError(
+                    "Several groups have this name: pick one from the list.", code="ambiguous_group"
+                )
+            group = named[0] if named else None
         if group is None:
             raise forms.ValidationError(
                 "There is no group with this code that you can reach.", code="no_group"

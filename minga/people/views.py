@@ -99,6 +99,9 @@ def person_create(request: HttpRequest, slug: str) -> HttpResponse:
         preset = groups.filter(collective=collective, pk=preset_id).first()
         if preset is not None:
             initial["group"] = preset.code
+    group_choices = selectors.group_choices(request.user, collective, editable=True)
+    if "group" not in initial and len(group_choices) == 1:
+        initial["group"] = group_choices[0].code  # a lead of one group: that group
     form = PersonCreateForm(
         request.POST or None, initial=initial, groups=groups, collective=collective, roles=roles
     )
@@ -123,11 +126,7 @@ def person_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{person.full_name} was added to {data['group'].name}.")
             return redirect("people:person_detail", slug=collective.slug, person_id=person.pk)
-    context = {
-        "collective": collective,
-        "form": form,
-        "group_choices": selectors.group_choices(request.user, collective, editable=True),
-    }
+    context = {"collective": collective, "form": form, "group_choices": group_choices}
     return _render(request, "people/person_form.html", context, form=form)
 
 

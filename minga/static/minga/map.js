@@ -8,10 +8,19 @@
   var statusEl = document.getElementById("map-status");
   if (!configEl || !el || typeof L === "undefined") return;
   var cfg = JSON.parse(configEl.textContent);
-  var COLORS = { action: "#d9480f", network: "#1c7ed6", support: "#2b8a3e" };
+  var COLORS = layerColors();
+
+  // The layer colours of the stylesheet (--action, --network, --support), so every page agrees.
+  function layerColors() {
+    var css = getComputedStyle(document.documentElement);
+    function v(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
+    return { action: v("--action", "#0f8a5f"), network: v("--network", "#1f6feb"), support: v("--support", "#6d3fc0") };
+  }
 
   var renderer = L.canvas({ padding: 0.5 });
-  var map = L.map(el, { preferCanvas: true, renderer: renderer, worldCopyJump: true, minZoom: 1 });
+  var map = L.map(el, {
+    preferCanvas: true, renderer: renderer, worldCopyJump: true, minZoom: 1, zoomSnap: 0.25, zoomDelta: 0.5,
+  });
   map.setView([0, 20], 2);
   L.control.scale({ imperial: false }).addTo(map);
 
@@ -56,6 +65,9 @@
     .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
     .then(function (data) {
       var features = data.features || [];
+      // Action groups first, so the network and support hubs are drawn on top of them.
+      var order = { action: 0, network: 1, support: 2 };
+      features.sort(function (a, b) { return (order[a.properties.layer] || 0) - (order[b.properties.layer] || 0); });
       var bounds = L.latLngBounds([]);
       features.forEach(function (f) {
         var c = f.geometry.coordinates;
@@ -75,7 +87,7 @@
       if (features.length === 1) {
         map.setView(bounds.getCenter(), 9);
       } else if (features.length > 1) {
-        map.fitBounds(bounds.pad(0.1), { maxZoom: 12 });
+        map.fitBounds(bounds.pad(0.05), { maxZoom: 12 });
       }
       var n = features.length;
       var text = n === 0 ? "No group you can see has a place on the map with these filters."

@@ -8,7 +8,14 @@
   var info = document.getElementById("network-info");
   if (!configEl || !el || typeof cytoscape === "undefined") return;
   var cfg = JSON.parse(configEl.textContent);
-  var COLORS = { action: "#d9480f", network: "#1c7ed6", support: "#2b8a3e" };
+  var COLORS = layerColors();
+
+  // The layer colours of the stylesheet (--action, --network, --support), so every page agrees.
+  function layerColors() {
+    var css = getComputedStyle(document.documentElement);
+    function v(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
+    return { action: v("--action", "#0f8a5f"), network: v("--network", "#1f6feb"), support: v("--support", "#6d3fc0") };
+  }
 
   function say(text) { if (statusEl) statusEl.textContent = text; }
 
@@ -56,11 +63,15 @@
       say("Arranging " + n.toLocaleString() + " groups…");
       var maxDegree = 1;
       data.nodes.forEach(function (node) { if (node.data.degree > maxDegree) maxDegree = node.data.degree; });
-      var big = n > 600;
+      var big = n > 400;
+      // Area grows with the number of links; network and support groups stay visible as the tree's hubs.
+      function size(e) {
+        var d = 8 + 30 * Math.sqrt(e.data("degree") / maxDegree);
+        return e.data("layer") === "action" ? d : Math.max(d, 18);
+      }
       var cy = cytoscape({
         container: el,
         elements: data.nodes.concat(data.edges),
-        wheelSensitivity: 0.3,
         minZoom: 0.05,
         maxZoom: 4,
         textureOnViewport: big,
@@ -68,11 +79,12 @@
         style: [
           { selector: "node", style: {
             "background-color": function (e) { return COLORS[e.data("layer")] || "#495057"; },
-            "width": "mapData(degree, 0, " + maxDegree + ", 10, 46)",
-            "height": "mapData(degree, 0, " + maxDegree + ", 10, 46)",
-            "label": "data(label)",
-            "font-size": 10,
-            "min-zoomed-font-size": 9,
+            "width": size,
+            "height": size,
+            "label": "",
+            "font-size": 11,
+            // Labels appear as you zoom in; bridging and hub groups (bigger font) show theirs first.
+            "min-zoomed-font-size": 13,
             "text-valign": "bottom",
             "text-margin-y": 3,
             "color": "#212529",
@@ -81,9 +93,16 @@
             "border-color": "#ffffff",
             "border-width": 1,
           } },
+          // Names only for the groups that orient a reader (hubs, bridges, the most linked); the rest
+          // show theirs on hover or when selected, so hundreds of labels never pile up.
+          { selector: "node.named, node.hover, node:selected", style: { "label": "data(label)" } },
+          { selector: 'node[layer != "action"]', style: {
+            "label": "data(label)", "font-size": 13, "font-weight": "bold", "z-index": 5,
+          } },
           { selector: 'node[status = "closed"]', style: { "opacity": 0.4 } },
           { selector: "node[?bridging]", style: {
-            "border-color": "#f59f00", "border-width": 5, "font-weight": "bold", "z-index": 10,
+            "label": "data(label)", "border-color": "#f59f00", "border-width": 5, "font-weight": "bold",
+            "z-index": 10,
           } },
           { selector: "edge", style: {
             "width": "mapData(weight, 0, 10, 1, 5)", "line-color": "#868e96", "curve-style": "haystack", "opacity": 0.7,
@@ -94,17 +113,29 @@
           { selector: "node:selected", style: { "border-color": "#000000", "border-width": 4 } },
           { selector: ".faded", style: { "opacity": 0.12 } },
         ],
-        layout: {
-          name: "cose",
-          animate: false,
-          randomize: true,
-          nodeDimensionsIncludeLabels: false,
-          numIter: big ? 250 : 1000,
-          idealEdgeLength: function (edge) { return edge.data("kind") === "tree" ? 40 : 70; },
-          nodeRepulsion: function () { return big ? 4000 : 8000; },
-          gravity: 1.2,
-        },
       });
+      var degrees = data.nodes.map(function (node) { return node.data.degree; }).sort(function (a, b) { return b - a; });
+      var named = Math.max(2, degrees[Math.min(degrees.length - 1, 9)]);  // the ten most linked, roughly
+      cy.nodes().filter(function (node) { return node.data("degree") >= named; }).addClass("named");
+      cy.on("mouseover", "node", function (evt) { evt.target.addClass("hover"); });
+      cy.on("mouseout", "node", function (evt) { evt.target.removeClass("hover"); });
+      var started = window.performance.now();
+      var layout = cy.layout({
+        name: "cose",
+        animate: false,
+        randomize: true,
+        nodeDimensionsIncludeLabels: false,
+        numIter: big ? 250 : 500,
+        coolingFactor: 0.95,
+        idealEdgeLength: function (edge) { return edge.data("kind") === "tree" ? 40 : 70; },
+        nodeRepulsion: function () { return big ? 4000 : 8000; },
+        gravity: 1.2,
+      });
+      layout.one("layoutstop", function () {
+        el.setAttribute("data-ready", "1");
+        el.setAttribute("data-layout-ms", String(Math.round(window.performance.now() - started)));
+      });
+      layout.run();
       cy.on("tap", "node", function (evt) {
         var node = evt.target;
         cy.elements().addClass("faded");
