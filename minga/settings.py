@@ -133,6 +133,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "minga@localhost")
 
+# "progress": how far a background import has got, readable while its transaction is still open.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "progress"),
+    },
+}
+# Imports: the largest upload the web UI and the API take, and the size up to which a file is imported
+# within the request (larger ones go to the background worker with a progress bar).
+MINGA_IMPORT_MAX_BYTES = int(os.environ.get("MINGA_IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+MINGA_IMPORT_INLINE_BYTES = int(os.environ.get("MINGA_IMPORT_INLINE_BYTES", 512 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

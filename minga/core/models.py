@@ -155,3 +155,71 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def visible_to(self, user: Any) -> ImportJobQuerySet:
+        """Import jobs `user` may follow: their own, and all of a collective they are a backbone admin of."""
+        from minga.core.scoping import scope_for
+
+        scope = scope_for(user)
+        if scope.is_superuser:
+            return self.all()
+        if scope.is_anonymous:
+            return self.none()
+        return self.filter(Q(actor_id=scope.user_id) | Q(collective_id__in=scope.admin_collectives))
+
+
+class ImportJob(models.Model):
+    """An uploaded file on its way in: mapping, dry run, import, report, rejected rows. See minga.core.bulk."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded: check the column mapping"
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        CHECKED = "checked", "Dry run done: review and confirm"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Nothing imported"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    class Mode(models.TextChoices):
+        ALL = "all", "All or nothing"
+        VALID = "valid", "Import the valid rows, report the rest"
+
+    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="import_jobs")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=40)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    format = models.CharField(max_length=10, blank=True)
+    encoding = models.CharField(max_length=30, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    mode = models.CharField(max_length=5, choices=Mode.choices, default=Mode.ALL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    dry_run = models.BooleanField(default=True, help_text="Whether the current or last run was a dry run.")
+    rows_done = models.PositiveIntegerField(default=0, help_text="Rows committed so far (valid-rows mode).")
+    report = models.JSONField(default=dict, blank=True)
+    rejected_file = models.FileField(upload_to="imports/rejected/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["collective", "-created_at"], name="importjob_coll_idx")]
+
+    def __str__(self) -> str:
+        return f"Import of {self.kind} from {self.original_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def can_resume(self) -> bool:
+        return self.status == self.Status.INTERRUPTED and self.mode == self.Mode.VALID and not self.dry_run

@@ -7,6 +7,7 @@ issues a fixed number of queries, whatever the number of people.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,20 @@ def person_search(*, user: Any, collective: Collective, filters: PersonFilters) 
     """People of `collective` that `user` may see, matching a name/email search, a group (its whole
     subtree) and a current role. Each person carries `current_memberships` (visible ones, groups
     loaded) for the list's columns."""
+    return people_matching(user=user, collective=collective, filters=filters).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.visible_to(user)
+            .active()
+            .select_related("group")
+            .order_by("group__name", "role"),
+            to_attr="current_memberships",
+        )
+    )
+
+
+def people_matching(*, user: Any, collective: Collective, filters: PersonFilters) -> PersonQuerySet:
+    """People of `collective` that `user` may see, matching the directory's filters, by name."""
     qs = Person.objects.visible_to(user).filter(collective=collective)
     if filters.q:
         qs = qs.filter(Q(full_name__icontains=filters.q) | Q(email__icontains=filters.q))
@@ -50,16 +65,75 @@ def person_search(*, user: Any, collective: Collective, filters: PersonFilters) 
         if filters.role:
             matching = matching.filter(role=filters.role)
         qs = qs.filter(Exists(matching))
-    return qs.order_by("full_name", "id").prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.visible_to(user)
-            .active()
-            .select_related("group")
-            .order_by("group__name", "role"),
-            to_attr="current_memberships",
+    return qs.order_by("full_name", "id")
+
+
+def person_filters_from(*, user: Any, collective: Collective, params: Mapping[str, str]) -> PersonFilters:
+    """The directory's filters from query parameters (q, group code, role); unknown values match nothing
+    rather than everything, so an export never holds more than the list showed."""
+    group = None
+    code = (params.get("group") or "").strip()
+    if code:
+        group = Group.objects.visible_to(user).filter(collective=collective, code=code).first()
+        if group is None:
+            group = Group(path="/-/")  # matches no subtree
+    role = (params.get("role") or "").strip()
+    return PersonFilters(q=(params.get("q") or "").strip()[:100], group=group, role=role)
+
+
+def person_export_rows(
+    *, user: Any, collective: Collective, params: Mapping[str, str]
+) -> Iterator[tuple[Any, ...]]:
+    """People `user` may see with the directory's filters, one row per current visible membership (or
+    one row without a group), in the people import's column order: an export re-imports as it is.
+
+    Two streams ordered by person id, merged here: flat memory for millions of rows."""
+    filters = person_filters_from(user=user, collective=collective, params=params)
+    people = (
+        people_matching(user=user, collective=collective, filters=filters)
+        .order_by("id")
+        .values_list(
+            "id",
+            "external_id",
+            "email",
+            "full_name",
+            "preferred_language",
+            "skills",
+            "consent_purpose",
+            "consent_given_at",
+            "consent_withdrawn_at",
         )
     )
+    memberships = (
+        Membership.objects.visible_to(user)
+        .active()
+        .filter(group__collective=collective, person__in=people.values("id"))
+        .order_by("person_id", "group__code", "role")
+        .values_list("person_id", "group__code", "role", "started_on")
+    )
+    held = iter(memberships.iterator(chunk_size=5_000))
+    pending = next(held, None)
+    for pk, external_id, email, name, language, skills, purpose, given, withdrawn in people.iterator(
+        chunk_size=5_000
+    ):
+        consented = given is not None and withdrawn is None
+        base = (
+            external_id,
+            email,
+            name,
+            language,
+            skills,
+            purpose if consented else "",
+            given.date() if consented else None,
+        )
+        wrote = False
+        while pending is not None and pending[0] <= pk:
+            if pending[0] == pk:
+                yield (*base, pending[1], pending[2], pending[3])
+                wrote = True
+            pending = next(held, None)
+        if not wrote:
+            yield (*base, "", "", None)
 
 
 def person_page(*, user: Any, collective: Collective, filters: PersonFilters, page: Any) -> Page[Person]:

@@ -1,0 +1,97 @@
+"""Matching a file's header cells to a record type's columns (automatically, editable by the user)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from minga.core.bulk.spec import Column
+from minga.core.errors import Problem
+
+ERRORS_HEADER = "errors"  # the column the rejected-rows file adds; ignored when that file comes back
+
+
+def normalise(header: str) -> str:
+    """ "Full name", "full-name" and "FULL_NAME " all become "full_name"."""
+    return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
+
+
+def auto_mapping(columns: Sequence[Column], headers: Sequence[str]) -> dict[str, str]:
+    """Header cell → column name ("" = not imported), matching names, aliases and descriptions' names."""
+    wanted: dict[str, str] = {}
+    for column in columns:
+        for candidate in (column.name, *column.aliases):
+            wanted.setdefault(normalise(candidate), column.name)
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        target = wanted.get(normalise(header), "")
+        if target and target not in taken:
+            mapping[header] = target
+            taken.add(target)
+        else:
+            mapping[header] = ""
+    return mapping
+
+
+def check_mapping(
+    columns: Sequence[Column], headers: Sequence[str], mapping: Mapping[str, str]
+) -> tuple[list[int | None], list[Problem], list[str]]:
+    """Validate a mapping against the file's header.
+
+    Returns, for each column of the record type, the index of the file column feeding it (or None), the
+    problems that stop the import (a required column missing, two file columns with the same header, two
+    file columns feeding one field, an unknown field), and warnings (file columns left out)."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    names = {c.name for c in columns}
+    seen_headers: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        key = header.strip()
+        if not key:
+            continue
+        if key in seen_headers:
+            problems.append(
+                Problem(
+                    code="duplicate_column",
+                    message=f"Two columns are headed {key!r} (columns {seen_headers[key] + 1} and "
+                    f"{index + 1}): rename or remove one.",
+                    column=key,
+                )
+            )
+        seen_headers.setdefault(key, index)
+    sources: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        target = mapping.get(header, "")
+        if not target:
+            if header.strip() and normalise(header) != ERRORS_HEADER:
+                warnings.append(f"Column {header!r} is not imported.")
+            continue
+        if target not in names:
+            problems.append(
+                Problem(
+                    code="unknown_field", message=f"{target!r} is not a field of this record.", column=header
+                )
+            )
+            continue
+        if target in sources:
+            problems.append(
+                Problem(
+                    code="duplicate_mapping",
+                    message=f"Columns {headers[sources[target]]!r} and {header!r} both fill {target!r}: "
+                    "choose one.",
+                    column=header,
+                )
+            )
+            continue
+        sources[target] = index
+    for column in columns:
+        if column.required and column.name not in sources:
+            problems.append(
+                Problem(
+                    code="missing_column",
+                    message=f"The required column {column.name!r} ({column.description}) is missing.",
+                    column=column.name,
+                )
+            )
+    return [sources.get(c.name) for c in columns], problems, warnings

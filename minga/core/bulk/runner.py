@@ -1,0 +1,283 @@
+"""One import run: read → map → validate and upsert chunk by chunk → report.
+
+Two modes:
+- ``all`` (the default): the whole run is one transaction. Any rejected row, a crash or a kill leaves
+  the database exactly as before, and the report lists every rejected row.
+- ``valid``: "import the valid rows, report the rest". Each chunk commits on its own together with the
+  job's checkpoint (`on_chunk_committed` runs inside the chunk's transaction), so a run killed half way
+  keeps whole chunks and resumes after the last one.
+
+A dry run does all of the work, including the writes, and rolls it back: its counts are the real ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, transaction
+
+from minga.core.audit import audit_record
+from minga.core.bulk.formats import BulkFileError, Table, is_bad_json, unneutralise
+from minga.core.bulk.mapping import auto_mapping, check_mapping
+from minga.core.bulk.spec import ChunkOutcome, RecordType, Rejection, SourceRow
+from minga.core.errors import Problem
+from minga.core.models import Collective
+
+MODES = ("all", "valid")
+MAX_LISTED_PROBLEMS = 1_000  # the report lists this many; the rejected-rows file has them all
+MAX_CELL = 10_000  # characters; longer cells are rejected with their row
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    mode: str = "all"
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    committed: bool = False
+    file_problems: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_problems and not self.rejected
+
+    def summary(self) -> str:
+        """The outcome in one plain sentence, as the UI, the CLI and the API show it."""
+        if self.file_problems:
+            return "Nothing was imported: " + " ".join(p["message"] for p in self.file_problems)
+        counts = (
+            f"{self.created:,} to create, {self.updated:,} to update, {self.unchanged:,} unchanged, "
+            f"{self.rejected:,} rejected"
+        )
+        if self.dry_run:
+            return f"Dry run of {self.rows:,} rows: {counts}. Nothing was saved."
+        if not self.committed:
+            return f"Nothing was imported: {self.rejected:,} of {self.rows:,} rows were rejected ({counts})."
+        done = (
+            f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.rejected:,} rejected"
+        )
+        if self.rows and self.unchanged == self.rows:
+            return f"Imported {self.rows:,} rows: all unchanged, nothing to do."
+        return f"Imported {self.rows:,} rows: {done}."
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["summary"] = self.summary()
+        data["ok"] = self.ok
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        names = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class _RollBack(Exception):
+    """Raised inside the transaction to undo a dry run or a rejected all-or-nothing run."""
+
+
+RejectedSink = Callable[[list[Rejection]], None]
+Progress = Callable[[int, float | None], None]
+ChunkCommitted = Callable[[int, ImportReport], None]
+
+
+def run_import(
+    *,
+    record_type: RecordType,
+    actor: Any,
+    collective: Collective,
+    table: Table,
+    mapping: dict[str, str] | None = None,
+    mode: str = "all",
+    dry_run: bool = False,
+    skip_rows: int = 0,
+    resume_report: ImportReport | None = None,
+    progress: Progress | None = None,
+    on_rejected: RejectedSink | None = None,
+    on_chunk_committed: ChunkCommitted | None = None,
+) -> ImportReport:
+    """Import `table` as `record_type` rows into `collective` on behalf of `actor`; see the module doc.
+
+    `skip_rows` and `resume_report` continue a "valid rows" run that stopped: that many rows (in import
+    order) were committed, with the counts in `resume_report`. `on_chunk_committed(rows_done, report)`
+    runs inside each chunk's transaction, so a checkpoint saved there is exactly as durable as the chunk."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    started = time.perf_counter()
+    report = resume_report or ImportReport(kind=record_type.name, mode=mode, dry_run=dry_run)
+    report.warnings = list(dict.fromkeys([*report.warnings, *table.warnings]))
+    if not record_type.can_import(actor, collective):
+        report.file_problems.append(
+            Problem(
+                code="forbidden", message=f"You may not import {record_type.label.lower()} here."
+            ).as_dict()
+        )
+        return report
+    mapping = mapping if mapping is not None else auto_mapping(record_type.columns, table.headers)
+    sources, problems, warnings = check_mapping(record_type.columns, table.headers, mapping)
+    report.warnings = list(dict.fromkeys([*report.warnings, *warnings]))
+    if problems:
+        report.file_problems.extend(p.as_dict() for p in problems)
+        return report
+
+    importer = record_type.importer(actor=actor, collective=collective)
+    importer.present = {c.name for c, i in zip(record_type.columns, sources, strict=True) if i is not None}
+    rows: Iterator[SourceRow] = importer.arrange(_source_rows(record_type, table, sources))
+    if skip_rows:
+        rows = itertools.islice(rows, skip_rows, None)
+        importer.take_early_rejections()  # reported by the run being resumed
+    done_here = 0
+
+    def report_rows_done() -> int:
+        return done_here
+
+    def record(outcome: ChunkOutcome, chunk_rows: int) -> None:
+        nonlocal done_here
+        done_here += chunk_rows
+        report.rows += chunk_rows
+        report.created += outcome.created
+        report.updated += outcome.updated
+        report.unchanged += outcome.unchanged
+        report.rejected += len(outcome.rejected)
+        for rejection in outcome.rejected:
+            for problem in rejection.problems:
+                if len(report.problems) < MAX_LISTED_PROBLEMS:
+                    report.problems.append(problem.as_dict())
+        if on_rejected and outcome.rejected:
+            on_rejected(outcome.rejected)
+
+    def chunks() -> Iterator[list[SourceRow]]:
+        while True:
+            try:
+                chunk = list(itertools.islice(rows, record_type.chunk_size))
+            except BulkFileError as error:
+                raise _FileFailed(error.problem) from None
+            if not chunk:
+                return
+            yield chunk
+
+    def one_chunk(chunk: list[SourceRow]) -> ChunkOutcome:
+        outcome = ChunkOutcome(rejected=importer.take_early_rejections())
+        good: list[SourceRow] = []
+        for row in chunk:
+            bad = row.values.pop("\x00problem", None)
+            if bad:
+                outcome.rejected.append(
+                    Rejection(row, [Problem(code="bad_row", message=bad, row=row.number)])
+                )
+            else:
+                good.append(row)
+        if good:
+            outcome.add(importer.import_chunk(good))
+        outcome.rejected.sort(key=lambda r: r.row.number)
+        return outcome
+
+    try:
+        if mode == "all":
+            with transaction.atomic():
+                for chunk in chunks():
+                    record(one_chunk(chunk), len(chunk))
+                    if progress:
+                        progress(report.rows, table.fraction_read())
+                late = importer.take_early_rejections()
+                if late:
+                    record(ChunkOutcome(rejected=late), 0)
+                if dry_run or report.rejected:
+                    raise _RollBack
+                report.committed = True
+        else:
+            for chunk in chunks():
+                try:
+                    with transaction.atomic():
+                        record(one_chunk(chunk), len(chunk))
+                        if dry_run:
+                            raise _RollBack
+                        if on_chunk_committed:
+                            on_chunk_committed(skip_rows + report_rows_done(), report)
+                except _RollBack:
+                    pass
+                if progress:
+                    progress(report.rows, table.fraction_read())
+            late = importer.take_early_rejections()
+            if late:
+                record(ChunkOutcome(rejected=late), 0)
+            report.committed = not dry_run
+    except _RollBack:
+        pass
+    except _FileFailed as failed:
+        report.committed = mode == "valid" and not dry_run and report.rows > 0
+        report.file_problems.append(failed.problem.as_dict())
+    except DatabaseError as error:
+        report.committed = mode == "valid" and not dry_run and report.rows > 0
+        report.file_problems.append(
+            Problem(code="database_error", message=f"The database refused the import ({error}).").as_dict()
+        )
+    finally:
+        table.close()
+    report.seconds = round(report.seconds + time.perf_counter() - started, 3)
+    if report.committed and not report.dry_run:
+        audit_record(
+            actor=actor,
+            action=f"{record_type.name}.import",
+            target=collective,
+            changes={
+                k: getattr(report, k) for k in ("mode", "rows", "created", "updated", "unchanged", "rejected")
+            },
+        )
+    return report
+
+
+class _FileFailed(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.message)
+
+
+def _source_rows(record_type: RecordType, table: Table, sources: list[int | None]) -> Iterator[SourceRow]:
+    """The file's rows as SourceRows: mapped, stripped, un-neutralised; malformed rows carry a problem."""
+    columns = record_type.columns
+    width = len(table.headers)
+    plan = [(c.name, index, c.max_length or MAX_CELL) for c, index in zip(columns, sources, strict=True)]
+    for number, cells in table.rows:
+        values: dict[str, str] = {}
+        bad_json = is_bad_json(cells)
+        if bad_json:
+            values["\x00problem"] = f"Row {number} is {bad_json}."
+            yield SourceRow(number, values, [])
+            continue
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            values["\x00problem"] = (
+                f"Row {number} has {len(cells)} cells but the header has {width} columns: "
+                "a delimiter or quote is probably out of place."
+            )
+            yield SourceRow(number, values, cells)
+            continue
+        too_long = ""
+        count = len(cells)
+        for name, index, limit in plan:
+            if index is None or index >= count:
+                values[name] = ""
+                continue
+            text = cells[index].strip()
+            if text[:1] == "'":
+                text = unneutralise(text)
+            if len(text) > limit:
+                too_long = too_long or (
+                    f"Column {name!r} is too long ({len(text):,} characters; at most {limit:,})."
+                )
+            values[name] = text
+        if too_long:
+            values["\x00problem"] = too_long
+        yield SourceRow(number, values, cells)

@@ -1,0 +1,147 @@
+"""What a record type declares to take part in imports and exports."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from minga.core.errors import Problem
+from minga.core.models import Collective
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a record type's files: its header, what it holds, an example and whether it's needed."""
+
+    name: str
+    description: str
+    example: str = ""
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    max_length: int | None = None
+
+
+@dataclass
+class SourceRow:
+    """One data row of an uploaded file, after column mapping.
+
+    `number` is the row as the user sees it in a spreadsheet (the header is row 1); `values` maps column
+    names to stripped text ("" when empty); `raw` keeps the cells as read, for the rejected-rows file.
+    """
+
+    number: int
+    values: dict[str, str]
+    raw: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rejection:
+    row: SourceRow
+    problems: list[Problem]
+
+
+@dataclass
+class ChunkOutcome:
+    """What an importer did with a chunk of rows (or would do, on a dry run)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def add(self, other: ChunkOutcome) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected.extend(other.rejected)
+
+
+def row_problem(row: SourceRow, code: str, message: str, column: str | None = None) -> Problem:
+    return Problem(code=code, message=message, row=row.number, column=column)
+
+
+class Importer(ABC):
+    """Validates and upserts the rows of one import run, a chunk at a time.
+
+    One instance serves one run, so it may keep state across chunks (keys already seen in the file,
+    lookup tables). `import_chunk` is called inside the runner's transaction; it must use set-based SQL
+    (a few queries per chunk, never one per row), apply the same rules and scoping as the forms and the
+    API, and report bad rows instead of raising.
+    """
+
+    def __init__(self, *, actor: Any, collective: Collective) -> None:
+        self.actor = actor
+        self.collective = collective
+        # Columns the file provides (set by the runner): a column that is absent leaves a field alone,
+        # while a column that is present but empty clears it.
+        self.present: set[str] = set()
+        self._early: list[Rejection] = []
+
+    def arrange(self, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
+        """The order in which rows are imported. Default: as in the file. Groups reorder parents first."""
+        return rows
+
+    def reject_early(self, row: SourceRow, problems: list[Problem]) -> None:
+        """Reject a row while arranging (e.g. a cycle); reported with the next chunk."""
+        self._early.append(Rejection(row, problems))
+
+    def take_early_rejections(self) -> list[Rejection]:
+        early, self._early = self._early, []
+        return early
+
+    @abstractmethod
+    def import_chunk(self, rows: Sequence[SourceRow]) -> ChunkOutcome: ...
+
+
+class RecordType(ABC):
+    """A kind of record that can be imported and exported: declare columns, key, importer and export."""
+
+    name: ClassVar[str]  # "people": used in URLs, the API and the CLI
+    label: ClassVar[str]  # "People"
+    description: ClassVar[str]
+    natural_key: ClassVar[str]  # in words: "code", "email or external id"
+    columns: ClassVar[tuple[Column, ...]]
+    chunk_size: ClassVar[int] = 5_000
+
+    @abstractmethod
+    def importer(self, *, actor: Any, collective: Collective) -> Importer: ...
+
+    @abstractmethod
+    def export_rows(
+        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
+    ) -> Iterable[Sequence[Any]]:
+        """The rows `actor` may see, with the list page's `filters`, as tuples in `columns` order."""
+
+    def can_import(self, actor: Any, collective: Collective) -> bool:
+        """Whether `actor` may import this kind of record into `collective` at all (rows are scoped too)."""
+        return True
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+_REGISTRY: dict[str, RecordType] = {}
+
+
+def register(record_type: RecordType) -> RecordType:
+    """Make a record type importable and exportable. Called from the owning app's AppConfig.ready()."""
+    _REGISTRY[record_type.name] = record_type
+    return record_type
+
+
+def record_types() -> list[RecordType]:
+    return list(_REGISTRY.values())
+
+
+def get_record_type(name: str) -> RecordType:
+    """The record type called `name`; KeyError when there is none."""
+    return _REGISTRY[name]

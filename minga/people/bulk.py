@@ -1,0 +1,544 @@
+"""People (with an optional membership per row) and memberships as bulk record types.
+
+A people row is matched to an existing person by external id, else by email (so each row needs one of
+them), and upserted; when it names a group, the person gets that role in it unless they already hold it.
+The rules are those of `people.services` (who may add whom where, duplicates, consent), applied to a
+whole chunk with a handful of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from minga.architecture.models import Group
+from minga.core.bulk import ChunkOutcome, Column, Importer, RecordType, Rejection, SourceRow, register
+from minga.core.bulk.sql import in_list, insert_rows, select, update_rows
+from minga.core.bulk.values import CellError, Choices, parse_date, parse_email, parse_list
+from minga.core.choices import ROLE_RANK, Role
+from minga.core.errors import Problem
+from minga.core.models import Collective
+from minga.core.scoping import Scope, scope_for
+from minga.people.models import Membership, Person
+
+PERSON_TABLE = Person._meta.db_table
+MEMBERSHIP_TABLE = Membership._meta.db_table
+_PERSON_FIELDS = (
+    "full_name",
+    "email",
+    "external_id",
+    "preferred_language",
+    "skills",
+    "consent_purpose",
+    "consent_given_at",
+)
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(code, name) for code, name in settings.LANGUAGES]
+
+
+class GroupLookup:
+    """Group code → (id, path) for one collective, loaded as codes come up and kept for the run, with
+    the highest role the actor holds over each group (the rule of `people.services.highest_role_over`)."""
+
+    def __init__(self, collective: Collective, scope: Scope) -> None:
+        self.collective = collective
+        self.scope = scope
+        self.groups: dict[str, tuple[int, str] | None] = {}
+
+    def load(self, codes: Iterable[str]) -> None:
+        missing = sorted({c for c in codes if c and c not in self.groups})
+        for start in range(0, len(missing), 5_000):
+            part = missing[start : start + 5_000]
+            where, params = in_list("code", part)
+            found = select(
+                f"SELECT code, id, path FROM {Group._meta.db_table} WHERE collective_id = %s AND {where}",
+                [self.collective.pk, *params],
+            )
+            for code in part:
+                self.groups[code] = None
+            for code, pk, path in found:
+                self.groups[code] = (pk, path)
+
+    def get(self, code: str) -> tuple[int, str] | None:
+        return self.groups.get(code)
+
+    def own_role(self, group_id: int, path: str) -> str | None:
+        scope = self.scope
+        if scope.is_superuser or self.collective.pk in scope.admin_collectives:
+            return Role.ADMIN
+        if scope.covers_path(path, for_edit=True):
+            return Role.COORDINATOR
+        if group_id in scope.lead_groups:
+            return Role.LEAD
+        return None
+
+
+def grant_problem(own: str | None, role: str) -> str | None:
+    """Why `role` can't be granted by someone whose highest role over the group is `own` (None: it can)."""
+    if own is None:
+        return "There is no group with this code that you can reach."
+    if ROLE_RANK[role] > ROLE_RANK[own] or (role == own and own != Role.ADMIN):
+        return f"You cannot grant the role “{Role(role).label}” in this group."
+    return None
+
+
+@dataclass
+class _PersonRow:
+    row: SourceRow
+    fields: dict[str, Any]  # only the fields the file gives
+    group: tuple[int, str] | None
+    role: str
+    started_on: dt.date
+
+
+class PeopleImporter(Importer):
+    def __init__(self, *, actor: Any, collective: Collective) -> None:
+        super().__init__(actor=actor, collective=collective)
+        self.scope = scope_for(actor)
+        self.is_admin = self.scope.is_superuser or collective.pk in self.scope.admin_collectives
+        self.groups = GroupLookup(collective, self.scope)
+        self.seen_external: dict[str, int] = {}
+        self.seen_email: dict[str, int] = {}
+        self.today = timezone.localdate()
+        self.now = timezone.now()
+        self.languages = Choices(_languages(), what="language")
+        self.roles = Choices(Role.choices, what="role")
+
+    # -- validation of single rows ------------------------------------------------------------------
+
+    def _parse(self, row: SourceRow, problems: list[Problem]) -> _PersonRow | None:
+        v = row.values
+        present = self.present
+        fields: dict[str, Any] = {}
+
+        def bad(column: str, code: str, message: str) -> None:
+            problems.append(Problem(code=code, message=message, row=row.number, column=column))
+
+        name = v["full_name"]
+        if not name:
+            bad("full_name", "required", "A full name is required.")
+        elif len(name) > 200:
+            bad("full_name", "too_long", "The name is longer than 200 characters.")
+        fields["full_name"] = name
+        try:
+            email = parse_email(v["email"])
+        except CellError as error:
+            bad("email", "invalid_email", str(error))
+            email = ""
+        external_id = v["external_id"]
+        if len(external_id) > 100:
+            bad("external_id", "too_long", "The external id is longer than 100 characters.")
+        if not email and not external_id and not problems:
+            bad("email", "key_required", "Give an email or an external id, so the person can be found again.")
+        if email:
+            fields["email"] = email
+        if external_id:
+            fields["external_id"] = external_id
+        if external_id:
+            first = self.seen_external.setdefault(external_id, row.number)
+            if first != row.number:
+                bad(
+                    "external_id", "duplicate_in_file", f"External id {external_id!r} is also on row {first}."
+                )
+        if email:
+            first = self.seen_email.setdefault(email, row.number)
+            if first != row.number:
+                bad("email", "duplicate_in_file", f"Email {email!r} is also on row {first}.")
+        if "preferred_language" in present and v["preferred_language"]:
+            try:
+                fields["preferred_language"] = self.languages.parse(v["preferred_language"])
+            except CellError as error:
+                bad("preferred_language", "invalid_language", str(error))
+        if "skills" in present:
+            fields["skills"] = parse_list(v["skills"])
+        if "consent_given_on" in present and v["consent_given_on"]:
+            try:
+                given = parse_date(v["consent_given_on"], allow_future=False, today=self.today)
+            except CellError as error:
+                bad("consent_given_on", "invalid_date", str(error))
+                given = None
+            purpose = v["consent_purpose"]
+            if given is not None and not purpose:
+                bad("consent_purpose", "purpose_required", "Say what the consent is for.")
+            if given is not None:
+                fields["consent_given_at"] = dt.datetime.combine(given, dt.time(12), tzinfo=dt.UTC)
+                fields["consent_purpose"] = purpose[:300]
+        group = None
+        role: str = Role.MEMBER.value
+        code = v["group"]
+        if code:
+            group = self.groups.get(code)
+            if v["role"]:
+                try:
+                    role = self.roles.parse(v["role"])
+                except CellError as error:
+                    bad("role", "invalid_role", str(error))
+            if group is None:
+                bad("group", "no_group", f"There is no group with the code {code!r} that you can reach.")
+            else:
+                reason = grant_problem(self.groups.own_role(*group), role)
+                if reason:
+                    bad("group" if "reach" in reason else "role", "cannot_grant", reason)
+        elif not self.is_admin:
+            bad(
+                "group",
+                "group_required",
+                "Give the group this person joins (only admins add people without one).",
+            )
+        elif v["role"]:
+            bad("group", "group_required", "A role needs a group.")
+        started_on = self.today
+        if v["member_since"]:
+            try:
+                started_on = parse_date(v["member_since"], allow_future=False, today=self.today) or self.today
+            except CellError as error:
+                bad("member_since", "invalid_date", str(error))
+        if problems:
+            return None
+        return _PersonRow(row=row, fields=fields, group=group, role=role, started_on=started_on)
+
+    # -- the chunk ------------------------------------------------------------------------------------
+
+    def import_chunk(self, rows: Sequence[SourceRow]) -> ChunkOutcome:
+        outcome = ChunkOutcome()
+        self.groups.load(r.values["group"] for r in rows)
+        parsed: list[_PersonRow] = []
+        for row in rows:
+            problems: list[Problem] = []
+            item = self._parse(row, problems)
+            if item is None:
+                outcome.rejected.append(Rejection(row, problems))
+            else:
+                parsed.append(item)
+        existing = self._existing(parsed)
+        creates: list[_PersonRow] = []
+        updates: list[tuple[_PersonRow, tuple[Any, ...]]] = []
+        keep: list[tuple[_PersonRow, tuple[Any, ...]]] = []
+        for item in parsed:
+            current = existing.get(("x", item.fields.get("external_id", ""))) or existing.get(
+                ("e", item.fields.get("email", ""))
+            )
+            if current is None:
+                creates.append(item)
+                continue
+            problem = self._conflict(item, current, existing)
+            if problem:
+                outcome.rejected.append(Rejection(item.row, [problem]))
+            elif self._changes(item, current):
+                updates.append((item, current))
+            else:
+                keep.append((item, current))
+        if not self.is_admin:
+            outcome.rejected.extend(self._outside_reach(updates, keep))
+            rejected_rows = {r.row.number for r in outcome.rejected}
+            updates = [u for u in updates if u[0].row.number not in rejected_rows]
+            keep = [k for k in keep if k[0].row.number not in rejected_rows]
+        self._insert_people(creates)
+        self._update_people(updates)
+        person_ids = self._ids_of(creates)
+        person_ids.update({id(item): current[0] for item, current in (*updates, *keep)})
+        added = self._add_memberships([*creates, *(u[0] for u in updates), *(k[0] for k in keep)], person_ids)
+        outcome.created = len(creates)
+        outcome.updated = len(updates) + sum(1 for item, _ in keep if id(item) in added)
+        outcome.unchanged = len(keep) - sum(1 for item, _ in keep if id(item) in added)
+        return outcome
+
+    def _existing(self, parsed: list[_PersonRow]) -> dict[tuple[str, str], tuple[Any, ...]]:
+        """Existing people of the collective matching the chunk's external ids or emails."""
+        found: dict[tuple[str, str], tuple[Any, ...]] = {}
+        columns = "id, user_id, " + ", ".join(_PERSON_FIELDS)
+        for key, column in (("x", "external_id"), ("e", "email")):
+            values = [p.fields[column] for p in parsed if column in p.fields]
+            if not values:
+                continue
+            where, params = in_list(column, values)
+            for record in select(
+                f"SELECT {columns} FROM {PERSON_TABLE} WHERE collective_id = %s AND {where}",
+                [self.collective.pk, *params],
+            ):
+                current = _normalised(record)
+                found[(key, current[2 + _PERSON_FIELDS.index(column)])] = current
+        return found
+
+    def _conflict(
+        self, item: _PersonRow, current: tuple[Any, ...], existing: dict[tuple[str, str], tuple[Any, ...]]
+    ) -> Problem | None:
+        """A row matched by external id whose email belongs to someone else (or the reverse), or matched by
+        email to a person known by another external id."""
+        row_external = item.fields.get("external_id")
+        if row_external and current[4] and current[4] != row_external:
+            return Problem(
+                code="duplicate_email",
+                message="Someone else in this collective, with another external id, already has this email.",
+                row=item.row.number,
+                column="email",
+            )
+        for key, column in (("e", "email"), ("x", "external_id")):
+            value = item.fields.get(column)
+            other = existing.get((key, value)) if value else None
+            if other is not None and other[0] != current[0]:
+                label = "email" if column == "email" else "external id"
+                return Problem(
+                    code=f"duplicate_{column}",
+                    message=f"Someone else in this collective already has this {label}.",
+                    row=item.row.number,
+                    column=column,
+                )
+        return None
+
+    def _changes(self, item: _PersonRow, current: tuple[Any, ...]) -> bool:
+        changed = False
+        for name, value in item.fields.items():
+            old = current[2 + _PERSON_FIELDS.index(name)]
+            if name == "consent_given_at" and old is not None and old.date() == value.date():
+                item.fields[name] = old  # files carry the day; keep the recorded moment
+            elif old != value:
+                changed = True
+        return changed
+
+    def _outside_reach(
+        self,
+        updates: list[tuple[_PersonRow, tuple[Any, ...]]],
+        keep: list[tuple[_PersonRow, tuple[Any, ...]]],
+    ) -> list[Rejection]:
+        """Non-admins change only people they may manage and add roles only to people they may see
+        (`people.services.can_manage_person` and `membership_create`), with one query for the chunk."""
+        ids = [current[0] for _, current in (*updates, *keep)]
+        if not ids:
+            return []
+        where, params = in_list("m.person_id", ids)
+        roles: dict[int, list[tuple[str, int, str, bool]]] = {}
+        for person_id, role, group_id, path, ended_on, started_on in select(
+            f"SELECT m.person_id, m.role, g.id, g.path, m.ended_on, m.started_on FROM {MEMBERSHIP_TABLE} m "
+            f"JOIN {Group._meta.db_table} g ON g.id = m.group_id WHERE {where}",
+            params,
+        ):
+            active = _as_date(started_on) <= self.today and (
+                ended_on is None or _as_date(ended_on) >= self.today
+            )
+            roles.setdefault(person_id, []).append((role, group_id, path, active))
+        rejections = []
+        for item, current in updates:
+            held = [r for r in roles.get(current[0], []) if r[3]]
+            manageable = bool(held) and all(
+                (own := self.groups.own_role(gid, path)) is not None and ROLE_RANK[own] > ROLE_RANK[role]
+                for role, gid, path, _ in held
+            )
+            if not manageable:
+                rejections.append(Rejection(item.row, [self._not_yours(item)]))
+        for item, current in keep:
+            if item.group is None:
+                continue
+            visible = current[1] == self.scope.user_id or any(
+                self.scope.covers_path(path) for _, _, path, _ in roles.get(current[0], [])
+            )
+            if not visible:
+                rejections.append(Rejection(item.row, [self._not_yours(item)]))
+        return rejections
+
+    def _not_yours(self, item: _PersonRow) -> Problem:
+        column = "external_id" if "external_id" in item.fields else "email"
+        return Problem(
+            code="outside_reach",
+            message="Someone in this collective already has this "
+            f"{'external id' if column == 'external_id' else 'email'}, outside your reach: "
+            "ask their coordinator or an admin.",
+            row=item.row.number,
+            column=column,
+        )
+
+    def _insert_people(self, creates: list[_PersonRow]) -> None:
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(self.now)
+        rows = []
+        for item in creates:
+            f = item.fields
+            given = f.get("consent_given_at")
+            rows.append(
+                (
+                    self.collective.pk,
+                    f["full_name"],
+                    f.get("email", ""),
+                    f.get("external_id", ""),
+                    f.get("preferred_language", "en"),
+                    json.dumps(f.get("skills", [])),
+                    f.get("consent_purpose", ""),
+                    ops.adapt_datetimefield_value(given) if given else None,
+                    now,
+                    now,
+                )
+            )
+        insert_rows(
+            PERSON_TABLE,
+            (
+                "collective_id",
+                "full_name",
+                "email",
+                "external_id",
+                "preferred_language",
+                "skills",
+                "consent_purpose",
+                "consent_given_at",
+                "created_at",
+                "updated_at",
+            ),
+            rows,
+        )
+
+    def _update_people(self, updates: list[tuple[_PersonRow, tuple[Any, ...]]]) -> None:
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(self.now)
+        by_columns: dict[tuple[str, ...], list[list[Any]]] = {}
+        for item, current in updates:
+            names = tuple(sorted(item.fields))
+            values: list[Any] = []
+            for name in names:
+                value = item.fields[name]
+                if name == "skills":
+                    value = ops.adapt_json_value(value, None)
+                elif name == "consent_given_at":
+                    value = ops.adapt_datetimefield_value(value)
+                values.append(value)
+            by_columns.setdefault(names, []).append([*values, now, current[0]])
+        for names, rows in by_columns.items():
+            update_rows(PERSON_TABLE, [*names, "updated_at"], rows)
+
+    def _ids_of(self, creates: list[_PersonRow]) -> dict[int, int]:
+        """The ids the database gave the people just inserted, found again by their keys."""
+        if not creates:
+            return {}
+        ids: dict[int, int] = {}
+        by_external = {c.fields["external_id"]: c for c in creates if "external_id" in c.fields}
+        by_email = {c.fields["email"]: c for c in creates if "external_id" not in c.fields}
+        for column, wanted in (("external_id", by_external), ("email", by_email)):
+            if not wanted:
+                continue
+            where, params = in_list(column, list(wanted))
+            for pk, key in select(
+                f"SELECT id, {column} FROM {PERSON_TABLE} WHERE collective_id = %s AND {where}",
+                [self.collective.pk, *params],
+            ):
+                ids[id(wanted[key])] = pk
+        return ids
+
+    def _add_memberships(self, items: list[_PersonRow], person_ids: dict[int, int]) -> set[int]:
+        """Open the memberships rows ask for that are missing; returns the rows (by id()) that added one."""
+        wanted = [(item, person_ids[id(item)]) for item in items if item.group is not None]
+        if not wanted:
+            return set()
+        where, params = in_list("person_id", [pk for _, pk in wanted])
+        held = {
+            (p, g, r)
+            for p, g, r in select(
+                f"SELECT person_id, group_id, role FROM {MEMBERSHIP_TABLE} "
+                f"WHERE ended_on IS NULL AND {where}",
+                params,
+            )
+        }
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(self.now)
+        rows = []
+        added: set[int] = set()
+        for item, person_id in wanted:
+            assert item.group is not None
+            key = (person_id, item.group[0], str(item.role))
+            if key in held:
+                continue
+            held.add(key)
+            added.add(id(item))
+            rows.append(
+                (person_id, item.group[0], str(item.role), ops.adapt_datefield_value(item.started_on), now)
+            )
+        insert_rows(MEMBERSHIP_TABLE, ("person_id", "group_id", "role", "started_on", "created_at"), rows)
+        return added
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _normalised(record: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A person row from the database in the form `_parse` produces, so equal means unchanged."""
+    pk, user_id, name, email, external_id, language, skills, purpose, given = record
+    if isinstance(skills, str):
+        skills = json.loads(skills)
+    if given is not None and not isinstance(given, dt.datetime):
+        given = dt.datetime.fromisoformat(str(given))
+    if given is not None and timezone.is_naive(given):
+        given = given.replace(tzinfo=dt.UTC)
+    return (pk, user_id, name, email, external_id, language, skills, purpose, given)
+
+
+class PeopleRecordType(RecordType):
+    name = "people"
+    label = "People"
+    description = "People of the collective, each optionally joining a group with a role."
+    natural_key = "external id, else email"
+    chunk_size = 5_000
+    columns = (
+        Column(
+            "external_id",
+            "An identifier from another system (the key when given).",
+            "KE-00042",
+            max_length=100,
+        ),
+        Column(
+            "email",
+            "Email address (the key when there is no external id).",
+            "amina@example.org",
+            max_length=254,
+        ),
+        Column(
+            "full_name",
+            "The person's name.",
+            "Amina Wanjiru",
+            required=True,
+            aliases=("name",),
+            max_length=200,
+        ),
+        Column("preferred_language", "Language code: en, es, fr or pt.", "en", aliases=("language",)),
+        Column("skills", "Skills, separated by semicolons.", "facilitation; bookkeeping"),
+        Column(
+            "consent_purpose",
+            "What the person consented to (needed with a consent date).",
+            "Membership records",
+        ),
+        Column("consent_given_on", "When consent was given (YYYY-MM-DD).", "2024-03-01"),
+        Column(
+            "group", "Code of the group they join (required unless you are an admin).", "ke-nairobi-kibera"
+        ),
+        Column(
+            "role",
+            "Their role in that group: member (default), observer, lead, coordinator, admin.",
+            "member",
+        ),
+        Column("member_since", "When the role started (YYYY-MM-DD; default today).", "2023-06-15"),
+    )
+
+    def importer(self, *, actor: Any, collective: Collective) -> Importer:
+        return PeopleImporter(actor=actor, collective=collective)
+
+    def can_import(self, actor: Any, collective: Collective) -> bool:
+        scope = scope_for(actor)
+        if scope.is_superuser or collective.pk in scope.admin_collectives:
+            return True
+        return Group.objects.editable_by(actor).filter(collective=collective).exists()
+
+    def export_rows(
+        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
+    ) -> Iterable[Sequence[Any]]:
+        from minga.people.selectors import person_export_rows
+
+        return person_export_rows(user=actor, collective=collective, params=filters)
+
+
+PEOPLE = register(PeopleRecordType())
