@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from minga.architecture.models import Group
 from minga.core.bulk import ChunkOutcome, Column, Importer, RecordType, Rejection, SourceRow, register
-from minga.core.bulk.sql import in_list, insert_rows, select, update_rows
+from minga.core.bulk.sql import allocate_ids, in_list, insert_rows, select, update_rows
 from minga.core.bulk.values import CellError, Choices, parse_date, parse_email, parse_list
 from minga.core.choices import ROLE_RANK, Role
 from minga.core.errors import Problem
@@ -39,6 +39,9 @@ _PERSON_FIELDS = (
     "consent_purpose",
     "consent_given_at",
 )
+
+# Where each field sits in a person tuple from `_select_people` (id and user_id come first).
+_POSITION = {name: 2 + index for index, name in enumerate(_PERSON_FIELDS)}
 
 
 def _languages() -> list[tuple[str, str]]:
@@ -112,6 +115,38 @@ class PeopleImporter(Importer):
         self.now = timezone.now()
         self.languages = Choices(_languages(), what="language")
         self.roles = Choices(Role.choices, what="role")
+        self._dates: dict[str, dt.date | None] = {}
+        self._moments: dict[dt.date, dt.datetime] = {}
+        self._db_moments: dict[dt.datetime, Any] = {}
+        self._skills: dict[tuple[str, ...], str] = {}
+        self._skill_lists: dict[str, list[str]] = {}
+        self._skill_texts: dict[str, list[str]] = {}
+        self._grants: dict[tuple[int, str], str | None] = {}
+        self._stored_moments: dict[str, dt.datetime] = {}
+
+    # Memoised conversions: a million rows repeat a few thousand dates and skill lists.
+
+    def _date(self, text: str) -> dt.date | None:
+        if text not in self._dates:
+            self._dates[text] = parse_date(text, allow_future=False, today=self.today)
+        return self._dates[text]
+
+    def _moment(self, day: dt.date) -> dt.datetime:
+        """Files carry the day of consent; it is stored at noon UTC, which is that day everywhere."""
+        if day not in self._moments:
+            self._moments[day] = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        return self._moments[day]
+
+    def _db_moment(self, moment: dt.datetime) -> Any:
+        if moment not in self._db_moments:
+            self._db_moments[moment] = connection.ops.adapt_datetimefield_value(moment)
+        return self._db_moments[moment]
+
+    def _json(self, skills: list[str]) -> str:
+        key = tuple(skills)
+        if key not in self._skills:
+            self._skills[key] = json.dumps(skills)
+        return self._skills[key]
 
     # -- validation of single rows ------------------------------------------------------------------
 
@@ -159,10 +194,13 @@ class PeopleImporter(Importer):
             except CellError as error:
                 bad("preferred_language", "invalid_language", str(error))
         if "skills" in present:
-            fields["skills"] = parse_list(v["skills"])
+            text = v["skills"]
+            if text not in self._skill_texts:
+                self._skill_texts[text] = parse_list(text)
+            fields["skills"] = list(self._skill_texts[text])
         if "consent_given_on" in present and v["consent_given_on"]:
             try:
-                given = parse_date(v["consent_given_on"], allow_future=False, today=self.today)
+                given = self._date(v["consent_given_on"])
             except CellError as error:
                 bad("consent_given_on", "invalid_date", str(error))
                 given = None
@@ -170,7 +208,7 @@ class PeopleImporter(Importer):
             if given is not None and not purpose:
                 bad("consent_purpose", "purpose_required", "Say what the consent is for.")
             if given is not None:
-                fields["consent_given_at"] = dt.datetime.combine(given, dt.time(12), tzinfo=dt.UTC)
+                fields["consent_given_at"] = self._moment(given)
                 fields["consent_purpose"] = purpose[:300]
         group = None
         role: str = Role.MEMBER.value
@@ -185,7 +223,10 @@ class PeopleImporter(Importer):
             if group is None:
                 bad("group", "no_group", f"There is no group with the code {code!r} that you can reach.")
             else:
-                reason = grant_problem(self.groups.own_role(*group), role)
+                key = (group[0], role)
+                if key not in self._grants:
+                    self._grants[key] = grant_problem(self.groups.own_role(*group), role)
+                reason = self._grants[key]
                 if reason:
                     bad("group" if "reach" in reason else "role", "cannot_grant", reason)
         elif not self.is_admin:
@@ -199,7 +240,7 @@ class PeopleImporter(Importer):
         started_on = self.today
         if v["member_since"]:
             try:
-                started_on = parse_date(v["member_since"], allow_future=False, today=self.today) or self.today
+                started_on = self._date(v["member_since"]) or self.today
             except CellError as error:
                 bad("member_since", "invalid_date", str(error))
         if problems:
@@ -242,32 +283,72 @@ class PeopleImporter(Importer):
             rejected_rows = {r.row.number for r in outcome.rejected}
             updates = [u for u in updates if u[0].row.number not in rejected_rows]
             keep = [k for k in keep if k[0].row.number not in rejected_rows]
-        self._insert_people(creates)
+        person_ids = self._insert_people(creates)
         self._update_people(updates)
-        person_ids = self._ids_of(creates)
         person_ids.update({id(item): current[0] for item, current in (*updates, *keep)})
-        added = self._add_memberships([*creates, *(u[0] for u in updates), *(k[0] for k in keep)], person_ids)
+        everyone = [*creates, *(u[0] for u in updates), *(k[0] for k in keep)]
+        added = self._add_memberships(everyone, person_ids, created={id(c) for c in creates})
         outcome.created = len(creates)
         outcome.updated = len(updates) + sum(1 for item, _ in keep if id(item) in added)
         outcome.unchanged = len(keep) - sum(1 for item, _ in keep if id(item) in added)
         return outcome
 
     def _existing(self, parsed: list[_PersonRow]) -> dict[tuple[str, str], tuple[Any, ...]]:
-        """Existing people of the collective matching the chunk's external ids or emails."""
+        """Existing people of the collective matching the chunk's external ids or emails.
+
+        Emails are looked up only where the external id did not already find that very email: a
+        re-import of an unchanged file reads each person once."""
         found: dict[tuple[str, str], tuple[Any, ...]] = {}
-        columns = "id, user_id, " + ", ".join(_PERSON_FIELDS)
-        for key, column in (("x", "external_id"), ("e", "email")):
-            values = [p.fields[column] for p in parsed if column in p.fields]
-            if not values:
+        external_ids = [p.fields["external_id"] for p in parsed if "external_id" in p.fields]
+        self._select_people("x", "external_id", external_ids, found)
+        emails = []
+        for p in parsed:
+            email = p.fields.get("email")
+            if email is None:
                 continue
-            where, params = in_list(column, values)
-            for record in select(
-                f"SELECT {columns} FROM {PERSON_TABLE} WHERE collective_id = %s AND {where}",
-                [self.collective.pk, *params],
-            ):
-                current = _normalised(record)
-                found[(key, current[2 + _PERSON_FIELDS.index(column)])] = current
+            matched = found.get(("x", p.fields.get("external_id", "")))
+            if matched is None or matched[3] != email:
+                emails.append(email)
+        self._select_people("e", "email", emails, found)
+        for key, current in list(found.items()):
+            if key[0] == "x" and current[3]:
+                found.setdefault(("e", current[3]), current)
         return found
+
+    def _select_people(
+        self, key: str, column: str, values: list[str], found: dict[tuple[str, str], tuple[Any, ...]]
+    ) -> None:
+        if not values:
+            return
+        where, params = in_list(column, values)
+        position = 2 + _PERSON_FIELDS.index(column)
+        for record in select(
+            # Written like the index condition, so the partial unique index (collective, column) is used.
+            f"SELECT id, user_id, {', '.join(_PERSON_FIELDS)} FROM {PERSON_TABLE} "
+            f"WHERE collective_id = %s AND NOT ({column} = '') AND {where}",
+            [self.collective.pk, *params],
+        ):
+            current = self._normalised(record)
+            found[(key, current[position])] = current
+
+    def _normalised(self, record: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A person row from the database in the form `_parse` produces, so equal means unchanged."""
+        pk, user_id, name, email, external_id, language, skills, purpose, given = record
+        if isinstance(skills, str):
+            if skills not in self._skill_lists:
+                self._skill_lists[skills] = json.loads(skills)
+            skills = list(self._skill_lists[skills])
+        if given is not None and not isinstance(given, dt.datetime):
+            text = str(given)
+            if text not in self._stored_moments:
+                moment = dt.datetime.fromisoformat(text)
+                if timezone.is_naive(moment):
+                    moment = moment.replace(tzinfo=dt.UTC)
+                self._stored_moments[text] = moment
+            given = self._stored_moments[text]
+        elif given is not None and timezone.is_naive(given):
+            given = given.replace(tzinfo=dt.UTC)
+        return (pk, user_id, name, email, external_id, language, skills, purpose, given)
 
     def _conflict(
         self, item: _PersonRow, current: tuple[Any, ...], existing: dict[tuple[str, str], tuple[Any, ...]]
@@ -298,10 +379,12 @@ class PeopleImporter(Importer):
     def _changes(self, item: _PersonRow, current: tuple[Any, ...]) -> bool:
         changed = False
         for name, value in item.fields.items():
-            old = current[2 + _PERSON_FIELDS.index(name)]
+            old = current[_POSITION[name]]
+            if old == value:
+                continue
             if name == "consent_given_at" and old is not None and old.date() == value.date():
                 item.fields[name] = old  # files carry the day; keep the recorded moment
-            elif old != value:
+            else:
                 changed = True
         return changed
 
@@ -356,23 +439,26 @@ class PeopleImporter(Importer):
             column=column,
         )
 
-    def _insert_people(self, creates: list[_PersonRow]) -> None:
+    def _insert_people(self, creates: list[_PersonRow]) -> dict[int, int]:
+        """Insert the new people with ids reserved beforehand; returns row (by id()) → person id."""
         ops = connection.ops
         now = ops.adapt_datetimefield_value(self.now)
+        ids = allocate_ids(PERSON_TABLE, len(creates))
         rows = []
-        for item in creates:
+        for pk, item in zip(ids, creates, strict=True):
             f = item.fields
             given = f.get("consent_given_at")
             rows.append(
                 (
+                    pk,
                     self.collective.pk,
                     f["full_name"],
                     f.get("email", ""),
                     f.get("external_id", ""),
                     f.get("preferred_language", "en"),
-                    json.dumps(f.get("skills", [])),
+                    self._json(f.get("skills", [])),
                     f.get("consent_purpose", ""),
-                    ops.adapt_datetimefield_value(given) if given else None,
+                    self._db_moment(given) if given else None,
                     now,
                     now,
                 )
@@ -380,6 +466,7 @@ class PeopleImporter(Importer):
         insert_rows(
             PERSON_TABLE,
             (
+                "id",
                 "collective_id",
                 "full_name",
                 "email",
@@ -393,6 +480,7 @@ class PeopleImporter(Importer):
             ),
             rows,
         )
+        return {id(item): pk for pk, item in zip(ids, creates, strict=True)}
 
     def _update_people(self, updates: list[tuple[_PersonRow, tuple[Any, ...]]]) -> None:
         ops = connection.ops
@@ -412,38 +500,28 @@ class PeopleImporter(Importer):
         for names, rows in by_columns.items():
             update_rows(PERSON_TABLE, [*names, "updated_at"], rows)
 
-    def _ids_of(self, creates: list[_PersonRow]) -> dict[int, int]:
-        """The ids the database gave the people just inserted, found again by their keys."""
-        if not creates:
-            return {}
-        ids: dict[int, int] = {}
-        by_external = {c.fields["external_id"]: c for c in creates if "external_id" in c.fields}
-        by_email = {c.fields["email"]: c for c in creates if "external_id" not in c.fields}
-        for column, wanted in (("external_id", by_external), ("email", by_email)):
-            if not wanted:
-                continue
-            where, params = in_list(column, list(wanted))
-            for pk, key in select(
-                f"SELECT id, {column} FROM {PERSON_TABLE} WHERE collective_id = %s AND {where}",
-                [self.collective.pk, *params],
-            ):
-                ids[id(wanted[key])] = pk
-        return ids
-
-    def _add_memberships(self, items: list[_PersonRow], person_ids: dict[int, int]) -> set[int]:
+    def _add_memberships(
+        self, items: list[_PersonRow], person_ids: dict[int, int], *, created: set[int]
+    ) -> set[int]:
         """Open the memberships rows ask for that are missing; returns the rows (by id()) that added one."""
         wanted = [(item, person_ids[id(item)]) for item in items if item.group is not None]
         if not wanted:
             return set()
-        where, params = in_list("person_id", [pk for _, pk in wanted])
-        held = {
-            (p, g, r)
-            for p, g, r in select(
-                f"SELECT person_id, group_id, role FROM {MEMBERSHIP_TABLE} "
-                f"WHERE ended_on IS NULL AND {where}",
-                params,
-            )
-        }
+        # People created in this chunk hold nothing yet: ask only about the others.
+        known = [pk for item, pk in wanted if id(item) not in created]
+        where, params = in_list("person_id", known)
+        held = (
+            set()
+            if not known
+            else {
+                (p, g, r)
+                for p, g, r in select(
+                    f"SELECT person_id, group_id, role FROM {MEMBERSHIP_TABLE} "
+                    f"WHERE ended_on IS NULL AND {where}",
+                    params,
+                )
+            }
+        )
         ops = connection.ops
         now = ops.adapt_datetimefield_value(self.now)
         rows = []
@@ -464,18 +542,6 @@ class PeopleImporter(Importer):
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-def _normalised(record: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A person row from the database in the form `_parse` produces, so equal means unchanged."""
-    pk, user_id, name, email, external_id, language, skills, purpose, given = record
-    if isinstance(skills, str):
-        skills = json.loads(skills)
-    if given is not None and not isinstance(given, dt.datetime):
-        given = dt.datetime.fromisoformat(str(given))
-    if given is not None and timezone.is_naive(given):
-        given = given.replace(tzinfo=dt.UTC)
-    return (pk, user_id, name, email, external_id, language, skills, purpose, given)
 
 
 class PeopleRecordType(RecordType):

@@ -57,9 +57,16 @@ class PersonQuerySet(models.QuerySet["Person"]):
 class Person(models.Model):
     """Someone taking part in a collective. One per collective; a login may be shared across them."""
 
-    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="people")
+    # No single-column indexes on these keys: the composite and partial indexes below serve every lookup,
+    # and each index costs on every insert (bulk imports write a million rows; see bench/import_people.py).
+    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="people", db_index=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="persons"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="persons",
+        db_index=False,
     )
     full_name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
@@ -90,7 +97,11 @@ class Person(models.Model):
                 fields=["collective", "user"], condition=Q(user__isnull=False), name="person_unique_user"
             ),
         ]
-        indexes = [models.Index(fields=["collective", "full_name"], name="person_coll_name_idx")]
+        indexes = [
+            models.Index(fields=["collective", "full_name"], name="person_coll_name_idx"),
+            # Most people have no login: index only those who do.
+            models.Index(fields=["user"], condition=Q(user__isnull=False), name="person_user_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -129,8 +140,9 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 class Membership(models.Model):
     """A person's role in a group over a span of dates. A person may hold several."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    # Served by the composite indexes below (person, group) and (group, role).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
     started_on = models.DateField(default=timezone.localdate)
     ended_on = models.DateField(null=True, blank=True)

@@ -38,7 +38,12 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     with connection.cursor() as cursor:
         if is_postgres():
             names = ", ".join(columns)
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            # COPY goes through the raw psycopg cursor: turn its errors into Django's (IntegrityError…),
+            # as for every other query, so callers catch one kind of database error.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         else:
@@ -54,3 +59,26 @@ def update_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     assignments = ", ".join(f"{c} = %s" for c in columns)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+
+
+def allocate_ids(table: str, count: int) -> list[int]:
+    """Reserve `count` primary keys for rows about to be inserted, so a bulk insert needs no read-back.
+
+    PostgreSQL hands them out from the table's sequence (safe under concurrency). SQLite has one writer
+    at a time and Django opens its transactions IMMEDIATE, so inside the caller's transaction nobody
+    else can insert: the ids after the highest ever used (AUTOINCREMENT's `sqlite_sequence`) are ours.
+    Must be called inside `transaction.atomic()`."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(highest, row[0] if row else 0) + 1
+        return list(range(start, start + count))
