@@ -1,4 +1,5 @@
-"""Writes owned by `core`: API tokens (create, revoke) and the look-up the API authenticates with.
+"""Writes owned by `core`: API tokens (create, revoke) and the look-up the API authenticates with; the
+purge of old idempotency keys.
 
 A token is shown once, when it is made; only its SHA-256 is stored, with a short prefix so people can
 tell their tokens apart and revoke one by name.
@@ -17,12 +18,15 @@ from django.utils import timezone
 
 from minga.core.audit import audit_record
 from minga.core.errors import DomainError, NotFound
-from minga.core.models import ApiToken, hash_token
+from minga.core.models import ApiToken, IdempotencyKey, hash_token
 
 PREFIX_LENGTH = 10
 # `last_used_at` is for humans ("is this token still used?"): minute precision is plenty and spares a
 # write on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+# How long a write's `Idempotency-Key` is remembered: a retry within a day replays the first answer;
+# after that the same key is a new request.
+IDEMPOTENCY_KEY_LIFETIME = dt.timedelta(hours=24)
 
 
 def _require_self_or_superuser(actor: Any, user: Any) -> None:
@@ -100,3 +104,17 @@ def api_token_authenticate(raw: str) -> Any | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def idempotency_key_purge(
+    *, older_than: dt.timedelta = IDEMPOTENCY_KEY_LIFETIME, now: dt.datetime | None = None
+) -> int:
+    """Forget the idempotency keys claimed more than `older_than` ago; returns how many were deleted.
+
+    A system write, safe to run at any time and as often as wanted (one DELETE): the background task
+    `purge_idempotency_keys` runs it, queued now and then by the API itself. Not audited: a key records
+    a request's answer for retries, not a change to anyone's data.
+    """
+    cutoff = (now or timezone.now()) - older_than
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,5 +1,5 @@
 """Start page, authentication and passwords. Names are global ("login", "home") as Django's auth
-settings and views expect."""
+settings and views expect. (Invitations are accepted at /invitations/<token>/: see `minga.people.urls`.)"""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -31,5 +31,4 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
 ]

@@ -1,17 +1,15 @@
-"""Pages of the core: the start page, logging in and out, passwords, and accepting an invitation."""
+"""Pages of the core: the start page (logging in and out and passwords are Django's own views).
+
+Accepting an invitation is a people page (`minga.people.views.invitation_accept`): core knows no
+domain app.
+"""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 
-from minga.core.errors import DomainError
-from minga.core.forms import SetPasswordForm, add_problems
 from minga.core.models import Collective
-from minga.people.services import invitation_accept, invitation_find
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,23 +18,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(collectives) == 1:
         return redirect("architecture:collective_home", slug=collectives[0].slug)
     return render(request, "core/home.html", {"collectives": collectives[:200]})
-
-
-@require_http_methods(["GET", "POST"])
-def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
-    """Set a password for an invitation, then log in and go to the collective."""
-    invitation = invitation_find(token)  # NotFound (unknown, used or expired) → 404
-    form = SetPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = invitation_accept(raw_token=token, password=form.cleaned_data["password"])
-        except DomainError as error:
-            add_problems(form, error)
-        else:
-            login(request, user, backend="minga.core.auth.EmailBackend")
-            messages.success(request, f"Welcome to {invitation.group.collective.name}.")
-            return redirect("architecture:collective_home", slug=invitation.group.collective.slug)
-    status = 422 if form.errors else 200
-    return render(
-        request, "core/invitation_accept.html", {"invitation": invitation, "form": form}, status=status
-    )

@@ -1,4 +1,4 @@
-"""Pages about people, under /c/<collective slug>/people/."""
+"""Pages about people, under /c/<collective slug>/people/, and accepting an invitation (/invitations/)."""
 
 from django.urls import path
 
@@ -6,6 +6,7 @@ from minga.people import views
 
 app_name = "people"
 urlpatterns = [
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("c/<slug:slug>/people/", views.person_list, name="person_list"),
     path("c/<slug:slug>/people/new/", views.person_create, name="person_create"),
     path("c/<slug:slug>/people/<int:person_id>/", views.person_detail, name="person_detail"),

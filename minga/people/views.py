@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from minga.architecture.access import access_collective
 from minga.architecture.models import Group
 from minga.core.errors import DomainError, NotFound
-from minga.core.forms import add_problems
+from minga.core.forms import SetPasswordForm, add_problems
 from minga.core.models import Collective
 from minga.people import selectors, services
 from minga.people.access import access_membership, access_person
@@ -328,6 +329,25 @@ def membership_end(request: HttpRequest, slug: str, membership_id: int) -> HttpR
             return redirect("people:person_detail", slug=collective.slug, person_id=membership.person_id)
     context = {"collective": collective, "membership": membership, "person": membership.person, "form": form}
     return _render(request, "people/membership_end.html", context, form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Set a password for an invitation, then log in and go to the collective (no login needed: the
+    one-time token in the link is the credential)."""
+    invitation = services.invitation_find(token)  # NotFound (unknown, used or expired) → 404
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(raw_token=token, password=form.cleaned_data["password"])
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            login(request, user, backend="minga.core.auth.EmailBackend")
+            messages.success(request, f"Welcome to {invitation.group.collective.name}.")
+            return redirect("architecture:collective_home", slug=invitation.group.collective.slug)
+    context = {"invitation": invitation, "form": form}
+    return render(request, "people/invitation_accept.html", context, status=422 if form.errors else 200)
 
 
 def _int(value: str) -> int | None:

@@ -64,3 +64,18 @@ def test_every_write_operation_honours_idempotency_keys():
         for _sub_prefix, sub_router, _tags in router._routers:
             raise AssertionError(f"nested router {sub_router} not walked")
     assert writes == 18 and not unmarked
+
+
+def test_openapi_schema_is_built_once_per_process(db, monkeypatch):
+    import ninja.main
+
+    first = Client().get("/api/v1/openapi.json")
+    assert first.status_code == 200
+
+    def rebuild(**kwargs):
+        raise AssertionError("the OpenAPI schema was built again")
+
+    monkeypatch.setattr(ninja.main, "get_schema", rebuild)
+    again = Client().get("/api/v1/openapi.json")
+    assert again.status_code == 200 and again.json() == first.json()
+    assert api.get_openapi_schema() is api.get_openapi_schema()

@@ -10,8 +10,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from minga.architecture.models import Group, Link
+from minga.core.api_support import idempotency
 from minga.core.api_support.idempotency import request_fingerprint
 from minga.core.models import AuditEntry, IdempotencyKey
+from minga.core.services import idempotency_key_purge
 from minga.people.models import Person
 from tests.factories.api import ApiClient, error_codes, error_fields
 
@@ -143,3 +145,58 @@ def test_anonymous_write_with_a_key_is_still_401(world):
     response = ApiClient().post("/groups", body(world), **KEY)
     assert response.status_code == 401
     assert not IdempotencyKey.objects.exists()
+
+
+# --- forgetting old keys --------------------------------------------------------------------------
+
+
+def _key_claimed(user, key: str, age: dt.timedelta) -> IdempotencyKey:
+    claim = IdempotencyKey.objects.create(user=user, key=key, method="POST", path="/x", body_hash="h")
+    IdempotencyKey.objects.filter(pk=claim.pk).update(created_at=timezone.now() - age)
+    return claim
+
+
+def test_purge_forgets_keys_older_than_a_day_only(world):
+    old = _key_claimed(world.admin, "old", dt.timedelta(hours=25))
+    recent = _key_claimed(world.admin, "recent", dt.timedelta(hours=23))
+    other_user_old = _key_claimed(world.member, "old", dt.timedelta(days=3))
+    assert idempotency_key_purge() == 2
+    assert list(IdempotencyKey.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not IdempotencyKey.objects.filter(pk__in=[old.pk, other_user_old.pk]).exists()
+    assert idempotency_key_purge() == 0  # safe to run again
+    assert idempotency_key_purge(older_than=dt.timedelta(hours=1)) == 1
+
+
+def test_after_the_purge_the_same_key_is_a_new_request(world):
+    api = ApiClient(world.admin)
+    assert api.post("/groups", body(world), **KEY).status_code == 201
+    IdempotencyKey.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+    idempotency_key_purge()
+    response = api.post("/groups", body(world, code="ke-nai-new-2"), **KEY)
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+
+
+def test_the_purge_task_runs_the_purge(world):
+    _key_claimed(world.admin, "old", dt.timedelta(days=2))
+    assert idempotency.purge_idempotency_keys.call() == {"deleted": 1}
+
+
+def test_claiming_a_key_queues_the_purge_at_most_once_an_hour(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(idempotency, "_purge_queued_at", None)
+    queued = DBTaskResult.objects.filter(task_path=idempotency.purge_idempotency_keys.module_path)
+    api = ApiClient(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/groups", body(world), **KEY)
+        api.post("/groups", body(world, code="second"), **{"Idempotency-Key": "second"})
+        api.post("/groups", body(world, code="third"))  # no key: nothing to purge later
+    assert queued.count() == 1
+    # An hour later (as this process sees it):
+    assert idempotency._purge_queued_at is not None
+    idempotency._purge_queued_at -= idempotency.PURGE_EVERY.total_seconds() + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/groups", body(world, code="fourth"), **{"Idempotency-Key": "fourth"})
+    assert queued.count() == 2

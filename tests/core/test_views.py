@@ -1,4 +1,4 @@
-"""Core pages: the start page, logging in and out, passwords, invitations and the error pages."""
+"""Core pages: the start page, logging in and out, passwords and the error pages."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from minga.core.choices import Role
 from minga.core.errors import NotFound
-from minga.people.models import Membership
-from minga.people.services import invitation_create
 from tests.factories.core import PASSWORD, make_collective
-from tests.factories.people import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -92,47 +88,6 @@ def test_password_change_needs_login(client, world):
         {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
     )
     assert response.status_code == 302
-
-
-def _invite(world):
-    person = make_person(world.alpha, email="newcomer@example.org", full_name="New Comer")
-    _invitation, link = invitation_create(
-        actor=world.admin, person=person, group=world.kibera, role=Role.MEMBER
-    )
-    return person, link.rsplit("/invitations/", 1)[1].strip("/")
-
-
-def test_invitation_accept_sets_password_logs_in_and_starts_membership(client, world):
-    person, token = _invite(world)
-    url = reverse("invitation_accept", args=[token])
-    page = client.get(url)
-    assert page.status_code == 200
-    assert b"New Comer" in page.content and b"Kibera Youth" in page.content
-    password = "a-fine-new-password-12"
-    response = client.post(url, {"password": password, "password_confirm": password})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("architecture:collective_home", args=["alpha"])
-    assert client.get("/").wsgi_request.user.email == "newcomer@example.org"
-    assert Membership.objects.filter(person=person, group=world.kibera).exists()
-    assert client.get(url).status_code == 404  # used up
-
-
-def test_invitation_accept_explains_bad_passwords_next_to_the_field(client, world):
-    person, token = _invite(world)
-    url = reverse("invitation_accept", args=[token])
-    response = client.post(url, {"password": "abc", "password_confirm": "abd"})
-    assert response.status_code == 422
-    assert b"The two passwords differ." in response.content
-    response = client.post(url, {"password": "12345678", "password_confirm": "12345678"})
-    assert response.status_code == 422
-    assert b'id="id_password_error"' in response.content
-    assert not Membership.objects.filter(person=person, group=world.kibera).exists()
-
-
-def test_unknown_invitation_is_a_404_with_the_layout(client, world):
-    response = client.get(reverse("invitation_accept", args=["not-a-token"]))
-    assert response.status_code == 404
-    assert b"Page not found" in response.content
 
 
 def test_not_found_from_an_access_function_becomes_404(rf, world):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from minga.core.choices import Role
 from minga.core.models import AuditEntry
 from minga.people.models import Invitation, Membership, Person
+from minga.people.services import invitation_create
 from tests.factories.core import PASSWORD
 from tests.factories.people import make_person
 
@@ -320,3 +321,48 @@ def test_private_collective_is_404_for_strangers(client, world, name):
     world.alpha.visibility = "private"
     world.alpha.save()
     assert login(client, world.beta_admin).get(url(name)).status_code == 404
+
+
+class TestInvitationAccept:
+    """The page behind the emailed link: /invitations/<token>/, reached without logging in."""
+
+    @staticmethod
+    def invite(world):
+        person = make_person(world.alpha, email="newcomer@example.org", full_name="New Comer")
+        _invitation, link = invitation_create(
+            actor=world.admin, person=person, group=world.kibera, role=Role.MEMBER
+        )
+        return person, link.rsplit("/invitations/", 1)[1].strip("/")
+
+    def test_the_url_is_unchanged(self):
+        assert reverse("people:invitation_accept", args=["abc"]) == "/invitations/abc/"
+
+    def test_sets_password_logs_in_and_starts_membership(self, client, world):
+        person, token = self.invite(world)
+        page_url = reverse("people:invitation_accept", args=[token])
+        page = client.get(page_url)
+        assert page.status_code == 200
+        assert b"New Comer" in page.content and b"Kibera Youth" in page.content
+        password = "a-fine-new-password-12"
+        response = client.post(page_url, {"password": password, "password_confirm": password})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("architecture:collective_home", args=["alpha"])
+        assert client.get("/").wsgi_request.user.email == "newcomer@example.org"
+        assert Membership.objects.filter(person=person, group=world.kibera).exists()
+        assert client.get(page_url).status_code == 404  # used up
+
+    def test_explains_bad_passwords_next_to_the_field(self, client, world):
+        person, token = self.invite(world)
+        page_url = reverse("people:invitation_accept", args=[token])
+        response = client.post(page_url, {"password": "abc", "password_confirm": "abd"})
+        assert response.status_code == 422
+        assert b"The two passwords differ." in response.content
+        response = client.post(page_url, {"password": "12345678", "password_confirm": "12345678"})
+        assert response.status_code == 422
+        assert b'id="id_password_error"' in response.content
+        assert not Membership.objects.filter(person=person, group=world.kibera).exists()
+
+    def test_unknown_invitation_is_a_404_with_the_layout(self, client, world):
+        response = client.get(reverse("people:invitation_accept", args=["not-a-token"]))
+        assert response.status_code == 404
+        assert b"Page not found" in response.content

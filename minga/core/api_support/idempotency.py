@@ -9,6 +9,10 @@ Flow for a request carrying the header (and a signed-in caller):
    was written, so the client may fix the request and retry with the same key.
 
 A claim left behind by a crashed worker is taken over after `STALE_CLAIM`.
+
+Keys are kept for a day (`core.services.IDEMPOTENCY_KEY_LIFETIME`). Nobody needs to schedule their
+cleanup: when a request claims a new key, the task `purge_idempotency_keys` is queued for the task worker
+(`manage.py db_worker`), at most once an hour per web process.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -25,31 +30,69 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django_tasks import task
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from minga.core.api_support.auth import api_user
 from minga.core.api_support.errors import error_body
 from minga.core.models import IdempotencyKey
+from minga.core.services import idempotency_key_purge
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 STALE_CLAIM = dt.timedelta(minutes=5)
 REPLAY_HEADER = "Idempotent-Replayed"
 _MARK = "_minga_idempotent"
+PURGE_EVERY = dt.timedelta(hours=1)
+# When this process last queued the purge (time.monotonic()); None: not yet.
+_purge_queued_at: float | None = None
+
+
+@task()
+def purge_idempotency_keys() -> dict[str, int]:
+    """Delete the idempotency keys older than a day (background task)."""
+    return {"deleted": idempotency_key_purge()}
+
+
+def _queue_purge_now_and_then() -> None:
+    """Queue `purge_idempotency_keys` once the current transaction commits, at most once per
+    PURGE_EVERY in this process. A failure to queue is logged and never fails the request."""
+    global _purge_queued_at
+    now = time.monotonic()
+    if _purge_queued_at is not None and now - _purge_queued_at < PURGE_EVERY.total_seconds():
+        return
+    _purge_queued_at = now
+    transaction.on_commit(purge_idempotency_keys.enqueue, robust=True)
 
 
 def request_fingerprint(request: HttpRequest) -> str:
     """SHA-256 of method, path and body; JSON bodies are canonicalised so key order doesn't matter."""
-    body = request.body
-    with contextlib.suppress(ValueError, UnicodeDecodeError):  # not JSON: hash the bytes as they are
-        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     digest = hashlib.sha256()
     for part in (request.method or "", request.path):
         digest.update(part.encode())
         digest.update(b"\0")
+    if request.content_type == "multipart/form-data":
+        _digest_form(request, digest)
+        return digest.hexdigest()
+    body = request.body
+    with contextlib.suppress(ValueError, UnicodeDecodeError):  # not JSON: hash the bytes as they are
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     digest.update(body)
     return digest.hexdigest()
+
+
+def _digest_form(request: HttpRequest, digest: Any) -> None:
+    """A multipart body by its fields and files, not its bytes: clients draw a new boundary for every
+    attempt, and an upload may be larger than Django lets `request.body` hold in memory."""
+    for name, values in sorted(request.POST.lists()):
+        digest.update(json.dumps([name, values]).encode())
+    for name, files in sorted(request.FILES.lists()):
+        for upload in files:
+            digest.update(json.dumps([name, upload.name, upload.size]).encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
 
 
 def _json_response(status: int, body: Any, *, replayed: bool = False) -> HttpResponse:
@@ -134,6 +177,7 @@ def _idempotent_run(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
         outcome = _claim(user, key, request, request_fingerprint(request))
         if isinstance(outcome, HttpResponse):
             return outcome
+        _queue_purge_now_and_then()
         try:
             response = run(request, *args, **kwargs)
         except BaseException:
