@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from minga.architecture.models import Group, GroupSet, Link
+from minga.architecture.models import Group, GroupKind, GroupSet, Link
 from minga.core.errors import NotFound
 from minga.core.models import Collective
 
@@ -45,4 +45,20 @@ def access_link(user: Any, link_id: int, *, for_edit: bool = False) -> Link:
     obj = qs.select_related("source", "target", "collective").filter(pk=link_id).first()
     if obj is None:
         raise NotFound("link")
+    return obj
+
+
+def access_group_kind(
+    user: Any, kind_id: int, *, collective: Collective, for_edit: bool = False
+) -> GroupKind:
+    """A kind of group of `collective`: seen by whoever sees the collective, edited by its admins."""
+    collectives = Collective.objects.editable_by(user) if for_edit else Collective.objects.visible_to(user)
+    obj = (
+        GroupKind.objects.filter(collective=collective, collective__in=collectives)
+        .select_related("collective")
+        .filter(pk=kind_id)
+        .first()
+    )
+    if obj is None:
+        raise NotFound("group kind")
     return obj

@@ -64,6 +64,8 @@ class GroupForm(forms.Form):
         assert isinstance(layer, forms.ChoiceField)
         layer.required = False
         layer.choices = [("", "Same as the kind"), *Layer.choices]
+        # The model's default ("action") would preselect a layer: a new group takes its kind's.
+        layer.initial = ""
 
     def clean_country_code(self) -> str:
         return (self.cleaned_data.get("country_code") or "").upper()
@@ -98,7 +100,26 @@ class GroupCloseForm(forms.Form):
     closed_on = forms.DateField(label="Closed on", widget=DATE)
 
 
-class LinkForm(forms.Form):
+LINK_FIELDS = ["kind", "weight", "started_on", "ended_on", "note"]
+
+
+class LinkDetailsForm(forms.Form):
+    """What a link is (kind, weight, dates, note), not which groups it joins: editing a link."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(Link, fields=LINK_FIELDS, widgets={"started_on": DATE, "ended_on": DATE})
+        )
+        # The model's range for the weight, checked with the other fields (form fields do not copy it).
+        self.fields["weight"].validators.extend(Link._meta.get_field("weight").validators)
+
+    @staticmethod
+    def initial_from(link: Link) -> dict[str, Any]:
+        return {name: getattr(link, name) for name in LINK_FIELDS}
+
+
+class LinkForm(LinkDetailsForm):
     """A link from (or to) the current group; the other end is chosen with the group search."""
 
     DIRECTION_CHOICES = [("out", "From this group to the other"), ("in", "From the other group to this one")]
@@ -106,16 +127,6 @@ class LinkForm(forms.Form):
     q = forms.CharField(label="Find the other group", required=False)
     other = forms.IntegerField(required=False, widget=forms.HiddenInput)
     direction = forms.ChoiceField(choices=DIRECTION_CHOICES, initial="out", widget=forms.RadioSelect)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields.update(
-            forms.fields_for_model(
-                Link,
-                fields=["kind", "weight", "started_on", "ended_on", "note"],
-                widgets={"started_on": DATE, "ended_on": DATE},
-            )
-        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -158,6 +169,101 @@ class GroupSetForm(forms.Form):
             return None
         return [found[code] for code in codes]
 
+
+# --- the collective's settings -------------------------------------------------------------------
+
+LOGO_MAX_BYTES = 1024 * 1024
+
+
+class CollectiveForm(forms.Form):
+    """A collective's profile. Languages are typed as codes separated by commas; the logo is an upload
+    (a new file replaces the old one, "remove" clears it, neither keeps it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_fields = forms.fields_for_model(
+            Collective,
+            fields=["name", "mission", "visibility", "logo"],
+            widgets={
+                "mission": forms.Textarea(attrs={"rows": 4}),
+                "logo": forms.FileInput(attrs={"accept": ".png,.jpg,.jpeg,.svg,.webp"}),
+            },
+            help_texts={"logo": "PNG, JPEG, SVG or WebP, at most 1 MB."},
+        )
+        self.fields["name"] = model_fields["name"]
+        self.fields["mission"] = model_fields["mission"]
+        self.fields["languages"] = forms.CharField(
+            label="Languages",
+            required=False,
+            max_length=200,
+            help_text="Language codes separated by commas, most used first, e.g. en, es, pt-BR.",
+        )
+        self.fields["visibility"] = model_fields["visibility"]
+        self.fields["logo"] = model_fields["logo"]
+        self.fields["remove_logo"] = forms.BooleanField(label="Remove the current logo", required=False)
+
+    @staticmethod
+    def initial_from(collective: Collective) -> dict[str, Any]:
+        return {
+            "name": collective.name,
+            "mission": collective.mission,
+            "languages": ", ".join(collective.languages or []),
+            "visibility": collective.visibility,
+        }
+
+    def clean_languages(self) -> list[str]:
+        raw = self.cleaned_data.get("languages") or ""
+        codes = [part.strip() for part in raw.replace(",", " ").split()]
+        # The language subtag is lower case (EN → en); region and script subtags keep their case.
+        codes = ["-".join([code.split("-")[0].lower(), *code.split("-")[1:]]) for code in codes if code]
+        return list(dict.fromkeys(codes))
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if logo and logo.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError("The logo is too big: use a file of at most 1 MB.", code="too_big")
+        return logo
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned values as `collective_update` keyword arguments."""
+        data = {name: self.cleaned_data[name] for name in ["name", "mission", "languages", "visibility"]}
+        if self.cleaned_data.get("logo"):
+            data["logo"] = self.cleaned_data["logo"]
+        elif self.cleaned_data.get("remove_logo"):
+            data["logo"] = ""
+        return data
+
+
+class GroupKindForm(forms.Form):
+    """A kind of group. Its code is set once, when the kind is added (imports and the API use it)."""
+
+    def __init__(self, *args: Any, kind: GroupKind | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                GroupKind,
+                fields=["name", "code", "layer", "order"],
+                help_texts={
+                    "code": "Short code used by imports and the API, e.g. district. It cannot change later.",
+                    "layer": "New groups of this kind start in this layer; existing groups keep theirs.",
+                    "order": "Kinds are listed by this number, then by name (0 comes first).",
+                },
+            )
+        )
+        if kind is not None:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = "Used by imports and the API; it cannot change."
+
+    @staticmethod
+    def initial_from(kind: GroupKind) -> dict[str, Any]:
+        return {"name": kind.name, "code": kind.code, "layer": kind.layer, "order": kind.order}
+
+    def changes(self) -> dict[str, Any]:
+        """The editable values as `group_kind_update` keyword arguments (the code is left out)."""
+        return {name: self.cleaned_data[name] for name in ["name", "layer", "order"]}
+
+
+# --- the directory --------------------------------------------------------------------------------
 
 STATUS_CHOICES = [("", "Any status"), *GroupStatus.choices]
 LAYER_CHOICES = [("", "Any layer"), *Layer.choices]

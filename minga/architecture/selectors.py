@@ -186,12 +186,16 @@ class GroupProfile:
     is_admin: bool
     can_create_under: bool
     history: list[AuditEntry] = field(default_factory=list)
+    # Links `user` may edit or remove: all of them when they edit the group, else those whose other
+    # end they edit.
+    editable_link_ids: set[int] = field(default_factory=set)
 
 
 def group_profile(user: Any, group: Group) -> GroupProfile:
     """Everything the group page shows about the architecture around `group`, scoped to `user`.
 
-    A fixed number of queries: ancestors, children, links, the subtree summary, sets, rights, history.
+    A fixed number of queries: ancestors, children, links, the subtree summary, sets, rights, history
+    (and, for a viewer who does not edit the group, which of its links they edit).
     """
     scope = scope_for(user)
     visible = Group.objects.visible_to(user)
@@ -215,6 +219,16 @@ def group_profile(user: Any, group: Group) -> GroupProfile:
     is_admin = scope.is_superuser or group.collective_id in scope.admin_collectives
     can_edit = is_admin or Group.objects.editable_by(user).filter(pk=group.pk).exists()
     history = list(AuditEntry.objects.for_object(group)[:25]) if is_admin else []
+    if can_edit:
+        editable_link_ids = {link.pk for link in links}
+    elif links and not scope.is_anonymous:
+        editable_link_ids = set(
+            Link.objects.editable_by(user)
+            .filter(pk__in=[link.pk for link in links])
+            .values_list("pk", flat=True)
+        )
+    else:
+        editable_link_ids = set()
     return GroupProfile(
         group=group,
         ancestors=ancestors,
@@ -230,6 +244,7 @@ def group_profile(user: Any, group: Group) -> GroupProfile:
         is_admin=is_admin,
         can_create_under=is_admin or scope.covers_path(group.path, for_edit=True),
         history=history,
+        editable_link_ids=editable_link_ids,
     )
 
 
@@ -321,7 +336,7 @@ def network_summary(user: Any, collective: Collective) -> NetworkSummary | None:
     Bridging groups are the top five by betweenness that `user` may see (names of private groups stay
     private): two queries.
     """
-    # Same query as `network.latest_snapshot`, without importing igraph/networkit into the web process.
+    # Same query as `network.latest_snapshot`, without importing numpy/igraph here.
     snapshot = (
         NetworkSnapshot.objects.filter(collective=collective, scope_group=None)
         .order_by("-computed_at", "-id")
@@ -353,6 +368,13 @@ def sets_of_collective(user: Any, collective: Collective) -> QuerySet[GroupSet]:
         .annotate(group_count=Count("groups", filter=visible_members))
         .order_by("name")
     )
+
+
+def is_collective_admin(user: Any, collective: Collective) -> bool:
+    """Whether `user` runs `collective` (its backbone admins and platform operators): no query, the
+    scope is already worked out for the request."""
+    scope = scope_for(user)
+    return scope.is_superuser or collective.pk in scope.admin_collectives
 
 
 def may_create_group(user: Any, collective: Collective, parent: Group | None) -> bool:

@@ -7,12 +7,17 @@ a map of 20,000 points or a graph of 2,000 nodes stays a few hundred millisecond
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from minga.architecture.models import Group, GroupKind, GroupStatus, Layer, Link
-from minga.architecture.network import latest_snapshot
+from django.utils import timezone
+
+from minga.architecture.models import Group, GroupKind, GroupStatus, Layer, Link, NetworkSnapshot
+from minga.architecture.network import DEFAULT_MAX_AGE, latest_snapshot, snapshot_is_stale
+from minga.architecture.tasks import network_refresh_pending
 from minga.core.models import Collective
+from minga.core.scoping import scope_for
 
 MAP_POINT_CAP = 20_000
 NETWORK_NODE_CAP = 2_000
@@ -196,3 +201,57 @@ def subtree_choices(user: Any, collective: Collective) -> list[tuple[int, str]]:
         .values_list("id", "name", "depth")[:SUBTREE_CHOICES_LIMIT]
     )
     return [(pk, "\u2003" * depth + name) for pk, name, depth in rows]
+
+
+# --- the freshness of the network metrics ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkStatus:
+    """Which snapshot of the network metrics a page shows, how old it is, and whether to refresh it."""
+
+    snapshot: NetworkSnapshot | None
+    # The snapshot is of the whole collective although the page shows a subtree (none of its own yet).
+    of_whole_collective: bool
+    # Why the figures should be recomputed: "missing", "old" (more than a day), "changed" (groups or
+    # links changed since); "" when they are fresh.
+    stale_reason: str
+    can_refresh: bool
+    refresh_queued: bool
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.stale_reason)
+
+
+def network_status(
+    user: Any, collective: Collective, within: Group | None = None, *, now: dt.datetime | None = None
+) -> NetworkStatus:
+    """The snapshot behind the network view of `within` (or of the whole collective) and its freshness.
+
+    Refreshing is for the collective's admins. At most five queries: the snapshot (two when a subtree
+    has none of its own), the two "changed since" checks, and, for admins, whether a refresh is queued.
+    """
+    snapshot = latest_snapshot(collective, within) if within is not None else None
+    of_whole = within is not None and snapshot is None
+    if snapshot is None:
+        snapshot = latest_snapshot(collective)
+    now = now or timezone.now()
+    if snapshot is None:
+        reason = "missing"
+    elif now - snapshot.computed_at > DEFAULT_MAX_AGE:
+        reason = "old"
+    elif snapshot_is_stale(snapshot, now=now):
+        reason = "changed"
+    else:
+        reason = ""
+    scope = scope_for(user)
+    can_refresh = scope.is_superuser or collective.pk in scope.admin_collectives
+    queued = can_refresh and network_refresh_pending(collective.pk, within.pk if within else None)
+    return NetworkStatus(
+        snapshot=snapshot,
+        of_whole_collective=of_whole,
+        stale_reason=reason,
+        can_refresh=can_refresh,
+        refresh_queued=queued,
+    )

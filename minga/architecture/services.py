@@ -7,6 +7,7 @@ problem found, or `NotFound` when the actor may not reach an object.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -262,6 +263,39 @@ def group_kind_create(
     return kind
 
 
+GROUP_KIND_EDITABLE_FIELDS = ["name", "layer", "order"]
+
+
+@transaction.atomic
+def group_kind_update(*, actor: Any, kind: GroupKind, **changes: Any) -> GroupKind:
+    """Rename a kind of group, or change its layer or its place in lists (admins only).
+
+    The code stays: imports and the API name kinds by it. A new layer is the default for groups created
+    from now on; existing groups keep theirs.
+    """
+    locked = (
+        GroupKind.objects.select_for_update()
+        .filter(pk=kind.pk, collective__in=Collective.objects.editable_by(actor))
+        .first()
+    )
+    if locked is None:
+        raise NotFound("group kind")
+    unknown = set(changes) - set(GROUP_KIND_EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError.single("unknown_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
+    before = snapshot(locked, GROUP_KIND_EDITABLE_FIELDS)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _full_clean(locked)
+    locked.save()
+    diff = diff_fields(locked, before, GROUP_KIND_EDITABLE_FIELDS)
+    if diff:
+        audit_record(
+            actor=actor, action="group_kind.update", target=locked, collective=locked.collective, changes=diff
+        )
+    return locked
+
+
 # --- group sets -----------------------------------------------------------------------------------
 
 
@@ -422,6 +456,23 @@ def link_delete(*, actor: Any, link: Link) -> None:
 # --- collectives ----------------------------------------------------------------------------------
 
 COLLECTIVE_FIELDS = ["name", "mission", "languages", "visibility", "logo"]
+# A BCP 47 tag, simplified: a 2-3 letter language and optional subtags (es, pt-BR, zh-Hant).
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _language_problems(languages: Any) -> list[Problem]:
+    if not isinstance(languages, list) or not all(isinstance(code, str) for code in languages):
+        return [Problem("invalid", "Give the languages as a list of codes, e.g. en, es.", field="languages")]
+    bad = [code for code in languages if not LANGUAGE_TAG.match(code)]
+    if bad:
+        return [
+            Problem(
+                "invalid_language",
+                f"Not a language code: {', '.join(bad)}. Use codes such as en, es or pt-BR.",
+                field="languages",
+            )
+        ]
+    return []
 
 
 @transaction.atomic
@@ -436,7 +487,13 @@ def collective_update(*, actor: Any, collective: Collective, **changes: Any) -> 
     before = snapshot(locked, COLLECTIVE_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
-    _full_clean(locked)
+    problems = _language_problems(locked.languages) if "languages" in changes else []
+    try:
+        locked.full_clean()
+    except ValidationError as error:
+        problems += DomainError.from_validation_error(error).problems
+    if problems:
+        raise DomainError(problems)
     locked.save()
     audit_record(
         actor=actor,

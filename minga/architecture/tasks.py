@@ -26,8 +26,9 @@ def compute_network_metrics(collective_id: int, scope_group_id: int | None = Non
     return {"snapshot_id": snapshot.pk, "seconds": snapshot.seconds}
 
 
-def _pending(collective_id: int, scope_group_id: int | None) -> bool:
-    """Whether the same computation is already queued and not started (database backend only)."""
+def network_refresh_pending(collective_id: int, scope_group_id: int | None) -> bool:
+    """Whether the same computation is already queued and not started (database backend only: with
+    another backend this cannot be known, and the answer is False)."""
     backend = compute_network_metrics.get_backend()
     if type(backend).__module__.split(".")[0] != "django_tasks_db":
         return False
@@ -69,7 +70,7 @@ def network_refresh_request(*, actor: Any, collective: Collective, scope_group: 
     )
 
     def enqueue() -> None:
-        if not _pending(collective.pk, scope_id):
+        if not network_refresh_pending(collective.pk, scope_id):
             compute_network_metrics.enqueue(collective.pk, scope_id)
 
     transaction.on_commit(enqueue)

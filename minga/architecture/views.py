@@ -1,5 +1,6 @@
 """Pages of the collective architecture: the collective home, the group directory and tree, the group
 page, and the forms that create, edit, move and close groups, link them and gather them in sets.
+The collective's own settings are in `views_settings.py`, the map and the network in `views_network.py`.
 
 Views parse, call an access function, a selector or a service, and render. Access functions raise
 `NotFound` for missing and forbidden alike; `NotFoundMiddleware` turns it into a 404.
@@ -24,10 +25,11 @@ from minga.architecture.forms import (
     GroupForm,
     GroupMoveForm,
     GroupSetForm,
+    LinkDetailsForm,
     LinkForm,
 )
 from minga.architecture.growth import growth_series
-from minga.architecture.models import Group, GroupKind, GroupSet
+from minga.architecture.models import Group, GroupKind, GroupSet, Link
 from minga.core.charts import growth_chart_spec, render_svg
 from minga.core.errors import DomainError, NotFound
 from minga.core.forms import add_problems
@@ -81,6 +83,7 @@ def collective_home(request: HttpRequest, slug: str) -> HttpResponse:
             "network": selectors.network_summary(request.user, collective),
             "people_count": selectors.people_count(request.user, collective),
             "can_create_top": selectors.may_create_group(request.user, collective, None),
+            "is_admin": selectors.is_collective_admin(request.user, collective),
         },
     )
 
@@ -330,18 +333,50 @@ def link_create(request: HttpRequest, slug: str, group_id: int) -> HttpResponse:
     return _form_response(request, "architecture/link_form.html", context, form)
 
 
+def _link_in(user: Any, collective: Collective, link_id: int) -> Link:
+    """A link of `collective` that `user` may change (they edit one end and see both), else NotFound."""
+    link = access_link(user, link_id, for_edit=True)
+    if link.collective_id != collective.pk:
+        raise NotFound("link")
+    return link
+
+
+def _next_url(request: HttpRequest) -> str | None:
+    """The page to go back to (`next`, from the form or the query string), when it is on this site."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def link_edit(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
+    """Change what a link is (kind, weight, dates, note); its two groups stay."""
+    collective = access_collective(request.user, slug)
+    link = _link_in(request.user, collective, link_id)
+    form = LinkDetailsForm(request.POST or None, initial=LinkDetailsForm.initial_from(link))
+    back = _next_url(request) or reverse("architecture:group_detail", args=[collective.slug, link.source_id])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.link_update(actor=request.user, link=link, **form.cleaned_data)
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            messages.success(request, "The link is saved.")
+            return redirect(back)
+    context = {"collective": collective, "nav": "groups", "form": form, "link": link, "back": back}
+    return _form_response(request, "architecture/link_edit.html", context, form)
+
+
 @require_POST
 def link_delete(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
     collective = access_collective(request.user, slug)
-    link = access_link(request.user, link_id, for_edit=True)
-    if link.collective_id != collective.pk:
-        raise NotFound("link")
+    link = _link_in(request.user, collective, link_id)
     services.link_delete(actor=request.user, link=link)
     messages.success(request, "The link is removed.")
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect(_group_url(link.source))
+    return redirect(
+        _next_url(request) or reverse("architecture:group_detail", args=[collective.slug, link.source_id])
+    )
 
 
 # --- group sets -----------------------------------------------------------------------------------
@@ -434,6 +469,27 @@ def group_set_edit(request: HttpRequest, slug: str, set_id: int) -> HttpResponse
                 return redirect("architecture:group_set_detail", slug=collective.slug, set_id=group_set.pk)
     context = {"collective": collective, "nav": "sets", "form": form, "group_set": group_set}
     return _form_response(request, "architecture/group_set_form.html", context, form)
+
+
+@require_http_methods(["GET", "POST"])
+def group_set_delete(request: HttpRequest, slug: str, set_id: int) -> HttpResponse:
+    """Ask, then delete a group set. Its groups stay as they are; only the set goes."""
+    collective = access_collective(request.user, slug)
+    group_set = _set_in(request.user, collective, set_id, for_edit=True)
+    if request.method == "POST":
+        services.group_set_delete(actor=request.user, group_set=group_set)
+        messages.success(request, f"The set {group_set.name} was deleted.")
+        return redirect("architecture:group_set_list", slug=collective.slug)
+    return render(
+        request,
+        "architecture/group_set_delete.html",
+        {
+            "collective": collective,
+            "nav": "sets",
+            "group_set": group_set,
+            "group_count": group_set.groups.count(),
+        },
+    )
 
 
 def _set_in(user: Any, collective: Collective, set_id: int, *, for_edit: bool = False) -> GroupSet:

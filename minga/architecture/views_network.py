@@ -2,7 +2,8 @@
 
 Each page is a light HTML shell; its script fetches the data from the same URL with `?format=geojson`
 (map) or `?format=json` (network), so the filters in the address bar are the filters of the data.
-`map_data` and `network_data` can also be wired to routes of their own.
+`map_data` and `network_data` can also be wired to routes of their own. The network page also says how
+fresh its metrics are, and lets the collective's admins ask for a recomputation (`network_refresh`).
 """
 
 from __future__ import annotations
@@ -10,19 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from minga.architecture import selectors_geo
 from minga.architecture.access import access_collective, access_group
 from minga.architecture.models import Group
+from minga.architecture.tasks import network_refresh_request
 from minga.core.models import Collective
 
 
 def _within(request: HttpRequest, collective: Collective) -> Group | None:
-    """The `within` group of the query string: a group the viewer may see, else 404 (NotFound)."""
-    raw = request.GET.get("within", "").strip()
+    """The `within` group of the query string (or of the form, on POST): a group the viewer may see,
+    else 404 (NotFound)."""
+    raw = (request.POST if request.method == "POST" else request.GET).get("within", "").strip()
     if not raw:
         return None
     try:
@@ -100,6 +105,7 @@ def network_view(request: HttpRequest, slug: str) -> HttpResponse:
         "within": within,
         **_subtrees(request, collective, within),
         "include_tree": request.GET.get("tree", "1") != "0",
+        "status": selectors_geo.network_status(request.user, collective, within),
         "config": {
             "dataUrl": reverse("architecture:network", args=[collective.slug]),
             "groupUrl": reverse("architecture:group_detail", args=[collective.slug, 0]).replace(
@@ -121,3 +127,21 @@ def network_data(request: HttpRequest, slug: str) -> JsonResponse:
         include_closed=request.GET.get("closed") == "1",
     )
     return _data_response(data)
+
+
+@require_POST
+def network_refresh(request: HttpRequest, slug: str) -> HttpResponse:
+    """Queue a recomputation of the network metrics of the collective (or of the `within` subtree).
+
+    For the collective's admins only: 404 for everybody else, as for anything out of reach.
+    """
+    collective = access_collective(request.user, slug, for_edit=True)
+    within = _within(request, collective)
+    network_refresh_request(actor=request.user, collective=collective, scope_group=within)
+    messages.success(
+        request,
+        "The network metrics will be recomputed in the background. Reload this page in a minute "
+        "to see the new figures.",
+    )
+    url = reverse("architecture:network", args=[collective.slug])
+    return redirect(f"{url}?within={within.pk}" if within is not None else url)

@@ -31,6 +31,21 @@ class TestGroupCreate:
         assert group.layer == "action"
         assert AuditEntry.objects.for_object(group).filter(action="group.create").exists()
 
+    @pytest.mark.parametrize(
+        ("layer", "expected"), [(None, "network"), ("", "network"), ("action", "action")]
+    )
+    def test_without_a_layer_the_group_takes_its_kinds(self, world, layer, expected):
+        group = services.group_create(
+            actor=world.admin,
+            collective=world.alpha,
+            code="ke-new-district",
+            name="New district",
+            kind=kind(world.alpha, "district"),  # a network-layer kind
+            parent=world.region_a,
+            layer=layer,
+        )
+        assert group.layer == expected
+
     def test_coordinator_cannot_create_in_other_region(self, world):
         with pytest.raises(NotFound):
             services.group_create(
@@ -302,3 +317,76 @@ class TestGroupSets:
         from minga.architecture.models import GroupSet
 
         assert not GroupSet.objects.filter(code="c").exists()
+
+
+class TestGroupKinds:
+    def test_admin_renames_and_moves_a_kind_audited_with_old_and_new(self, world):
+        region = kind(world.alpha, "region")
+        updated = services.group_kind_update(
+            actor=world.admin, kind=region, name="Province", layer="support", order=9
+        )
+        assert (updated.name, updated.layer, updated.order, updated.code) == (
+            "Province",
+            "support",
+            9,
+            "region",
+        )
+        entry = AuditEntry.objects.for_object(region).get(action="group_kind.update")
+        assert entry.changes["name"] == ["Regional network", "Province"]
+        assert entry.collective_id == world.alpha.pk
+
+    def test_existing_groups_keep_their_layer(self, world):
+        services.group_kind_update(actor=world.admin, kind=kind(world.alpha, "region"), layer="support")
+        world.region_a.refresh_from_db()
+        assert world.region_a.layer == "network"
+
+    def test_no_change_writes_no_audit_entry(self, world):
+        region = kind(world.alpha, "region")
+        services.group_kind_update(actor=world.admin, kind=region, name=region.name)
+        assert not AuditEntry.objects.for_object(region).exists()
+
+    @pytest.mark.parametrize("who", ["coordinator_a", "lead", "member", "beta_admin"])
+    def test_only_the_collectives_admins_edit_kinds(self, world, who):
+        with pytest.raises(NotFound):
+            services.group_kind_update(actor=getattr(world, who), kind=kind(world.alpha, "region"), name="X")
+        assert kind(world.alpha, "region").name == "Regional network"
+
+    def test_code_cannot_change_and_bad_values_are_reported(self, world):
+        region = kind(world.alpha, "region")
+        with pytest.raises(DomainError) as error:
+            services.group_kind_update(actor=world.admin, kind=region, code="province")
+        assert codes(error.value) == {"unknown_field"}
+        with pytest.raises(DomainError) as error:
+            services.group_kind_update(actor=world.admin, kind=region, name="", layer="sky")
+        assert {p.field for p in error.value.problems} == {"name", "layer"}
+        assert kind(world.alpha, "region").name == "Regional network"
+
+    def test_admin_adds_a_kind_and_duplicate_codes_are_refused(self, world):
+        added = services.group_kind_create(
+            actor=world.admin, collective=world.alpha, code="ward", name="Ward", layer="network"
+        )
+        assert AuditEntry.objects.for_object(added).filter(action="group_kind.create").exists()
+        with pytest.raises(DomainError) as error:
+            services.group_kind_create(actor=world.admin, collective=world.alpha, code="ward", name="Ward 2")
+        assert [p.field for p in error.value.problems] == ["code"]
+
+
+class TestCollectiveUpdate:
+    def test_admin_changes_the_profile_audited(self, world):
+        updated = services.collective_update(
+            actor=world.admin, collective=world.alpha, name="Alpha", languages=["en", "sw", "pt-BR"]
+        )
+        assert updated.name == "Alpha" and updated.languages == ["en", "sw", "pt-BR"]
+        entry = AuditEntry.objects.get(action="collective.update")
+        assert entry.changes["name"] == ["Alpha Collective", "Alpha"]
+
+    @pytest.mark.parametrize("languages", [["english"], ["EN"], ["en", "x y"], "en", [1]])
+    def test_bad_language_codes_are_refused_on_their_field(self, world, languages):
+        with pytest.raises(DomainError) as error:
+            services.collective_update(actor=world.admin, collective=world.alpha, languages=languages)
+        assert [p.field for p in error.value.problems] == ["languages"]
+
+    @pytest.mark.parametrize("who", ["coordinator_a", "member", "beta_admin"])
+    def test_only_admins_change_it(self, world, who):
+        with pytest.raises(NotFound):
+            services.collective_update(actor=getattr(world, who), collective=world.alpha, name="Hacked")

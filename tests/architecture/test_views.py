@@ -292,6 +292,26 @@ def test_coordinator_creates_a_group_in_their_region(client, world):
     assert AuditEntry.objects.for_object(group).filter(action="group.create").exists()
 
 
+def test_create_form_preselects_no_layer_and_the_group_takes_its_kinds(client, world):
+    client.force_login(world.coordinator_b)
+    page = client.get(url("group_create", "alpha"), {"parent": world.region_b.pk})
+    form = page.context["form"]
+    assert form["layer"].value() in ("", None)
+    html = page.content.decode()
+    assert '<option value="" selected>Same as the kind</option>' in html
+    assert '<option value="action" selected>' not in html
+    data = _group_data(world, code="ke-cst-dis", kind=kind(world.alpha, "district").pk, layer="")
+    response = client.post(url("group_create", "alpha") + f"?parent={world.region_b.pk}", data)
+    assert response.status_code == 302
+    assert Group.objects.get(code="ke-cst-dis").layer == "network"  # the district kind's layer
+
+
+def test_edit_form_shows_the_groups_own_layer(client, world):
+    client.force_login(world.admin)
+    page = client.get(url("group_edit", "alpha", world.region_a.pk))
+    assert page.context["form"]["layer"].value() == "network"
+
+
 def test_top_level_create_is_for_admins(client, world):
     client.force_login(world.coordinator_a)
     assert client.get(url("group_create", "alpha")).status_code == 404
@@ -573,3 +593,141 @@ def test_private_group_set_hidden_from_visitors(client, world):
     )
     assert "Secret set" not in client.get(url("group_set_list", "alpha")).content.decode()
     assert client.get(url("group_set_detail", "alpha", group_set.pk)).status_code == 404
+
+
+def test_group_set_delete_asks_first_then_deletes(client, world):
+    group_set = GroupSet.objects.create(collective=world.alpha, code="s", name="Coastal")
+    group_set.groups.set([world.region_b, world.mombasa])
+    client.force_login(world.admin)
+    detail_html = client.get(url("group_set_detail", "alpha", group_set.pk)).content.decode()
+    assert url("group_set_delete", "alpha", group_set.pk) in detail_html
+    page = client.get(url("group_set_delete", "alpha", group_set.pk))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Delete the set Coastal?" in html and "The 2 groups in it keep their place" in html
+    assert GroupSet.objects.filter(pk=group_set.pk).exists()  # asking deletes nothing
+    response = client.post(url("group_set_delete", "alpha", group_set.pk))
+    assert response.status_code == 302 and response["Location"] == url("group_set_list", "alpha")
+    assert not GroupSet.objects.filter(pk=group_set.pk).exists()
+    assert Group.objects.filter(pk__in=[world.region_b.pk, world.mombasa.pk]).count() == 2
+    assert AuditEntry.objects.filter(action="group_set.delete", target_id=str(group_set.pk)).exists()
+    assert "was deleted" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "coordinator_a", "beta_admin"])
+def test_group_set_delete_is_404_for_non_admins(client, world, who):
+    group_set = GroupSet.objects.create(collective=world.alpha, code="s", name="Coastal")
+    if who != "anonymous":
+        client.force_login(getattr(world, who))
+        detail_html = client.get(url("group_set_detail", "alpha", group_set.pk)).content.decode()
+        assert url("group_set_delete", "alpha", group_set.pk) not in detail_html
+    assert client.get(url("group_set_delete", "alpha", group_set.pk)).status_code == 404
+    assert client.post(url("group_set_delete", "alpha", group_set.pk)).status_code == 404
+    assert GroupSet.objects.filter(pk=group_set.pk).exists()
+
+
+def test_group_set_delete_under_another_collectives_slug_is_404(client, world):
+    group_set = GroupSet.objects.create(collective=world.alpha, code="s", name="Coastal")
+    client.force_login(world.superuser)
+    assert client.post(url("group_set_delete", "beta", group_set.pk)).status_code == 404
+    assert GroupSet.objects.filter(pk=group_set.pk).exists()
+
+
+# --- editing a link -------------------------------------------------------------------------------
+
+
+def test_lead_edits_a_link_from_the_group_page(client, world):
+    link = make_link(world.kibera, world.region_b, note="exchange visits")
+    client.force_login(world.lead)
+    html = client.get(detail(world, world.kibera)).content.decode()
+    edit_url = url("link_edit", "alpha", link.pk)
+    assert edit_url in html
+    page = client.get(edit_url, {"next": detail(world, world.kibera)})
+    assert page.status_code == 200 and 'value="exchange visits"' in page.content.decode()
+    response = client.post(
+        edit_url,
+        {
+            "kind": "mentoring",
+            "weight": "3",
+            "started_on": "2024-01-01",
+            "ended_on": "",
+            "note": "monthly mentoring",
+            "next": detail(world, world.kibera),
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == detail(world, world.kibera)
+    link.refresh_from_db()
+    assert (link.kind, link.weight, link.note) == ("mentoring", 3.0, "monthly mentoring")
+    assert (link.source_id, link.target_id) == (world.kibera.pk, world.region_b.pk)
+    entry = AuditEntry.objects.get(action="link.update", target_id=str(link.pk))
+    assert entry.changes["kind"] == ["partnership", "mentoring"]
+
+
+def test_link_edit_shows_each_error_next_to_its_field_and_saves_nothing(client, world):
+    link = make_link(world.kibera, world.region_b)
+    client.force_login(world.coordinator_a)
+    response = client.post(
+        url("link_edit", "alpha", link.pk),
+        {"kind": "bogus", "weight": "-1", "started_on": "2024-13-01", "note": "x" * 400},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    for field in ["kind", "weight", "started_on", "note"]:
+        assert f'id="id_{field}_error"' in html, field
+    response = client.post(
+        url("link_edit", "alpha", link.pk),
+        {"kind": "partnership", "weight": "1", "started_on": "2024-05-01", "ended_on": "2024-01-01"},
+    )
+    assert response.status_code == 422
+    assert "The link cannot end before it starts." in response.context["form"].errors["ended_on"]
+    link.refresh_from_db()
+    assert link.started_on is None and link.weight == 1.0
+
+
+def test_link_edit_is_offered_to_whoever_edits_the_other_end(client, world):
+    link = make_link(world.region_b, world.kibera)
+    client.force_login(world.lead)  # leads Kibera, not Coast
+    html = client.get(detail(world, world.region_b)).content.decode()
+    assert url("link_edit", "alpha", link.pk) in html
+    client.force_login(world.coordinator_b)  # Coast's coordinator cannot see Kibera: no link at all
+    assert (
+        url("link_edit", "alpha", link.pk) not in client.get(detail(world, world.region_b)).content.decode()
+    )
+
+
+def test_link_edit_is_hidden_and_404_for_those_who_cannot_edit(client, world):
+    link = make_link(world.region_b, world.mombasa)
+    edit_url = url("link_edit", "alpha", link.pk)
+    for user in [None, world.member, world.coordinator_a, world.beta_admin]:
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        assert edit_url not in client.get(detail(world, world.region_b)).content.decode()
+        assert client.get(edit_url).status_code == 404
+        assert client.post(edit_url, {"kind": "mentoring", "weight": "1"}).status_code == 404
+    link.refresh_from_db()
+    assert link.kind == "partnership"
+
+
+def test_link_edit_ignores_a_next_url_off_the_site(client, world):
+    link = make_link(world.kibera, world.region_b)
+    client.force_login(world.admin)
+    response = client.post(
+        url("link_edit", "alpha", link.pk),
+        {"kind": "mentoring", "weight": "1", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == detail(world, world.kibera)
+
+
+def test_link_edit_and_set_delete_pages_have_bounded_queries(client, world, django_assert_max_num_queries):
+    link = make_link(world.kibera, world.region_b)
+    group_set = GroupSet.objects.create(collective=world.alpha, code="s", name="S")
+    group_set.groups.set([world.kibera, world.mombasa, world.region_b])
+    client.force_login(world.admin)
+    # session, user, scope, collective, the link (with the visibility and edit rules), switcher
+    with django_assert_max_num_queries(6):
+        assert client.get(url("link_edit", "alpha", link.pk)).status_code == 200
+    # session, user, scope, collective, the set, its group count, switcher
+    with django_assert_max_num_queries(7):
+        assert client.get(url("group_set_delete", "alpha", group_set.pk)).status_code == 200

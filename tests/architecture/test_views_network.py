@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import re
@@ -11,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minga.architecture import selectors_geo
-from minga.architecture.models import GroupStatus, NetworkSnapshot
+from minga.architecture.models import Group, GroupStatus, NetworkSnapshot
+from minga.architecture.services import group_update
+from minga.architecture.tasks import compute_network_metrics
 from minga.core.choices import Visibility
+from minga.core.models import AuditEntry
 from tests.factories.architecture import make_group, make_link
 
 
@@ -239,3 +243,137 @@ class TestNetworkPage:
         body = client.get(reverse("architecture:network", args=["alpha"])).content.decode()
         assert "/static/vendor/cytoscape/cytoscape.min.js" in body and "/static/minga/network.js" in body
         assert not re.search(r'(src|href)="(https?:)?//', body)
+
+
+class TestNetworkFreshness:
+    """The network page says how old its metrics are; the collective's admins can ask for new ones."""
+
+    @staticmethod
+    def page(client, **params):
+        response = client.get(reverse("architecture:network", args=["alpha"]), params)
+        assert response.status_code == 200
+        return response
+
+    @staticmethod
+    def snapshot(world, age, scope_group=None):
+        """A snapshot computed `age` ago, after the groups of the fixture were last changed."""
+        computed_at = timezone.now() - age
+        Group.objects.filter(collective=world.alpha).update(updated_at=computed_at - dt.timedelta(minutes=1))
+        return NetworkSnapshot.objects.create(
+            collective=world.alpha, scope_group=scope_group, computed_at=computed_at, metrics={}
+        )
+
+    def test_without_a_snapshot_the_page_says_stale_and_not_computed(self, client, world):
+        html = self.page(client).content.decode()
+        assert "Stale" in html and "have not been computed yet" in html
+
+    def test_a_recent_snapshot_shows_its_date_and_age_and_is_not_stale(self, client, world):
+        self.snapshot(world, dt.timedelta(hours=3))
+        response = self.page(client)
+        html = response.content.decode()
+        assert "computed" in html and "3\xa0hours ago" in html
+        assert "Stale" not in html and response.context["status"].stale_reason == ""
+
+    def test_a_snapshot_older_than_a_day_is_stale(self, client, world):
+        self.snapshot(world, dt.timedelta(days=2))
+        html = self.page(client).content.decode()
+        assert "Stale" in html and "more than a day old" in html and "2\xa0days ago" in html
+
+    def test_a_change_since_the_snapshot_makes_it_stale(self, client, world):
+        self.snapshot(world, dt.timedelta(hours=1))
+        group_update(actor=world.admin, group=world.kibera, name="Kibera Youth Network")
+        html = self.page(client).content.decode()
+        assert "Stale" in html and "Groups or links changed since" in html
+
+    def test_a_subtree_without_its_own_snapshot_shows_the_collectives(self, client, world):
+        self.snapshot(world, dt.timedelta(hours=2))
+        client.force_login(world.admin)
+        status = self.page(client, within=world.region_a.pk).context["status"]
+        assert status.of_whole_collective and status.snapshot is not None
+        own = self.snapshot(world, dt.timedelta(minutes=5), scope_group=world.region_a)
+        status = self.page(client, within=world.region_a.pk).context["status"]
+        assert status.snapshot == own and not status.of_whole_collective
+
+    def test_only_admins_see_the_refresh_button(self, client, world):
+        refresh_url = reverse("architecture:network_refresh", args=["alpha"])
+        assert refresh_url not in self.page(client).content.decode()
+        for user in [world.member, world.coordinator_a, world.beta_admin]:
+            client.force_login(user)
+            assert refresh_url not in self.page(client).content.decode()
+        client.force_login(world.admin)
+        assert refresh_url in self.page(client).content.decode()
+
+    @pytest.mark.parametrize("who", ["anonymous", "member", "lead", "coordinator_a", "beta_admin"])
+    def test_refresh_is_404_for_everybody_but_admins(
+        self, client, world, who, django_capture_on_commit_callbacks
+    ):
+        from django_tasks_db.models import DBTaskResult
+
+        if who != "anonymous":
+            client.force_login(getattr(world, who))
+        refresh_url = reverse("architecture:network_refresh", args=["alpha"])
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(refresh_url).status_code == 404
+            assert client.post(refresh_url, {"within": world.region_a.pk}).status_code == 404
+        assert not DBTaskResult.objects.exists()
+        assert not AuditEntry.objects.filter(action="network.refresh_requested").exists()
+
+    def test_refresh_is_a_post(self, client, world):
+        client.force_login(world.admin)
+        assert client.get(reverse("architecture:network_refresh", args=["alpha"])).status_code == 405
+
+    def test_admin_refresh_queues_the_task_once_and_the_page_says_so(
+        self, client, world, django_capture_on_commit_callbacks
+    ):
+        from django_tasks_db.models import DBTaskResult
+
+        client.force_login(world.admin)
+        refresh_url = reverse("architecture:network_refresh", args=["alpha"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(refresh_url)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("architecture:network", args=["alpha"])
+        queued = DBTaskResult.objects.filter(task_path=compute_network_metrics.module_path)
+        assert queued.count() == 1 and queued.get().args_kwargs["args"] == [world.alpha.pk, None]
+        page = client.get(response["Location"])
+        html = page.content.decode()
+        assert "will be recomputed in the background" in html  # the message
+        assert "A recomputation is queued" in html and refresh_url not in html
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(refresh_url)
+        assert queued.count() == 1  # still queued: nothing added
+
+    def test_admin_refreshes_the_subtree_on_show(self, client, world, django_capture_on_commit_callbacks):
+        from django_tasks_db.models import DBTaskResult
+
+        client.force_login(world.admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("architecture:network_refresh", args=["alpha"]), {"within": world.region_b.pk}
+            )
+        assert response["Location"].endswith(f"?within={world.region_b.pk}")
+        assert DBTaskResult.objects.get().args_kwargs["args"] == [world.alpha.pk, world.region_b.pk]
+
+    def test_with_an_immediate_backend_the_snapshot_is_there_after_the_redirect(
+        self, client, mapped, settings, django_capture_on_commit_callbacks
+    ):
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        client.force_login(mapped.admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("architecture:network_refresh", args=["alpha"]))
+        snapshot = NetworkSnapshot.objects.get(collective=mapped.alpha, scope_group=None)
+        assert snapshot.metrics["links"] == 3
+        status = client.get(response["Location"]).context["status"]
+        assert status.snapshot == snapshot and not status.stale
+
+    def test_query_count_is_bounded(self, client, mapped, django_assert_max_num_queries):
+        self.snapshot(mapped, dt.timedelta(hours=1))
+        for _ in range(30):
+            make_group(mapped.alpha, parent=mapped.region_a, kind_code="district")
+        client.force_login(mapped.admin)
+        # session, user, scope, collective, switcher, subtree choices, snapshot, two "changed since"
+        # checks, the queued task
+        with django_assert_max_num_queries(10):
+            self.page(client)
+        with django_assert_max_num_queries(11):
+            self.page(client, within=mapped.region_a.pk)

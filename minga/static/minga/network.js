@@ -149,9 +149,9 @@
       var text = n.toLocaleString() + (n === 1 ? " group, " : " groups, ") + data.links.toLocaleString() +
         (data.links === 1 ? " link." : " links.");
       if (data.truncated) text += " Only the top " + data.cap.toLocaleString() + " groups of the tree are drawn: choose a part of the network to see the rest.";
-      if (data.bridging) text += " " + data.bridging + " bridging group" + (data.bridging === 1 ? "" : "s") + " ringed";
-      if (data.snapshot_at) text += (data.bridging ? "" : " Bridging groups") + " (network metrics of " + new Date(data.snapshot_at).toLocaleDateString() + ").";
-      else text += " Bridging groups appear once the network metrics have been computed.";
+      // When the metrics were computed is said once, above the drawing (the page's freshness line).
+      if (data.bridging) text += " " + data.bridging + " bridging group" + (data.bridging === 1 ? "" : "s") + " ringed.";
+      else if (!data.snapshot_at) text += " Bridging groups appear once the network metrics have been computed.";
       say(text);
     })
     .catch(function () { say("The network could not be loaded. Reload the page to try again."); });
