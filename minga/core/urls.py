@@ -4,7 +4,7 @@ settings and views expect. (Invitations are accepted at /invitations/<token>/: s
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from minga.core import views
+from minga.core import views, views_bulk
 from minga.core.forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -31,4 +31,24 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # Imports and exports of any registered record type (minga.core.bulk), under the collective.
+    path("c/<slug:slug>/imports/", views_bulk.import_index, name="import_index"),
+    path("c/<slug:slug>/imports/new/", views_bulk.import_upload, name="import_upload"),
+    path(
+        "c/<slug:slug>/imports/templates/<slug:kind>.<str:fmt>",
+        views_bulk.import_template,
+        name="import_template",
+    ),
+    path("c/<slug:slug>/imports/<int:job_id>/", views_bulk.import_job, name="import_job"),
+    path(
+        "c/<slug:slug>/imports/<int:job_id>/progress/",
+        views_bulk.import_job_progress,
+        name="import_job_progress",
+    ),
+    path(
+        "c/<slug:slug>/imports/<int:job_id>/rejected.csv",
+        views_bulk.import_job_rejected,
+        name="import_job_rejected",
+    ),
+    path("c/<slug:slug>/export/<slug:kind>.<str:fmt>", views_bulk.export, name="export"),
 ]
