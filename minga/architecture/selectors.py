@@ -8,6 +8,7 @@ whatever the size of the collective.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +128,79 @@ def group_directory(
         next_after=rows[-1].pk if rows and has_next else None,
         prev_before=rows[0].pk if rows and has_prev else None,
     )
+
+
+def directory_filters_from(
+    *, user: Any, collective: Collective, params: Mapping[str, str]
+) -> DirectoryFilters:
+    """The directory's filters from its query parameters, read as the directory page reads them: a value
+    the page would refuse (an unknown layer, another collective's kind, a group the user can't see) is
+    ignored, so an export holds what the list showed."""
+
+    def number(name: str) -> int | None:
+        text = (params.get(name) or "").strip()
+        return int(text) if text.isdigit() else None
+
+    q = (params.get("q") or "").strip()
+    layer = (params.get("layer") or "").strip()
+    status = (params.get("status") or "").strip()
+    kind = number("kind")
+    group_set = number("group_set")
+    parent = number("parent")
+    if kind is not None and not GroupKind.objects.filter(collective=collective, pk=kind).exists():
+        kind = None
+    if (
+        group_set is not None
+        and not GroupSet.objects.visible_to(user).filter(collective=collective, pk=group_set).exists()
+    ):
+        group_set = None
+    if (
+        parent is not None
+        and not Group.objects.visible_to(user).filter(collective=collective, pk=parent).exists()
+    ):
+        parent = None
+    return DirectoryFilters(
+        q=q if len(q) <= 100 else "",
+        layer=layer if layer in Layer.values else "",
+        kind=kind,
+        status=status if status in GroupStatus.values else "",
+        group_set=group_set,
+        parent=parent,
+    )
+
+
+# The groups import's columns, in order (`architecture.bulk.GroupRecordType.columns` names them).
+GROUP_EXPORT_FIELDS = (
+    "code",
+    "name",
+    "kind__code",
+    "layer",
+    "parent__code",
+    "place_name",
+    "admin_area",
+    "country_code",
+    "latitude",
+    "longitude",
+    "status",
+    "status_changed_on",
+    "founded_on",
+    "closed_on",
+    "contact_email",
+    "description",
+    "visibility",
+)
+
+
+def group_export_rows(
+    *, user: Any, collective: Collective, params: Mapping[str, str]
+) -> Iterator[tuple[Any, ...]]:
+    """The groups of the directory (what `user` may see, with its filters from `params`) as rows in the
+    groups import's column order, the parent given by its code: an export re-imports unchanged.
+
+    Ordered by path, so parents come before their children and a subtree stays together; streamed."""
+    filters = directory_filters_from(user=user, collective=collective, params=params)
+    rows = directory_queryset(user, collective, filters).order_by("path").values_list(*GROUP_EXPORT_FIELDS)
+    yield from rows.iterator(chunk_size=5_000)
 
 
 def tree_nodes(user: Any, collective: Collective, *, parent: Group | None = None) -> list[Group]:

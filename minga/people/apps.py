@@ -7,4 +7,4 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from minga.people import bulk  # noqa: F401  (registers the people record types)
+        from minga.people import bulk, bulk_memberships  # noqa: F401  (register the people record types)
