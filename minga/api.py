@@ -24,6 +24,7 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
 from minga.architecture.api import router as architecture_router
+from minga.core.api_bulk import router as bulk_router
 from minga.core.api_support import ApiAuth, install_error_handlers
 from minga.core.api_support.docs import LocalSwagger
 from minga.core.api_support.errors import json_error
@@ -101,3 +102,4 @@ api = MingaAPI(
 install_error_handlers(api)
 api.add_router("/", architecture_router)
 api.add_router("/", people_router)
+api.add_router("/", bulk_router)

@@ -328,6 +328,242 @@ def createadmin(
     console.print(f"Platform operator {email} created.")
 
 
+# --- import and export ----------------------------------------------------------------------------
+
+REPORT_PROBLEMS = 20  # problems printed; the rejected-rows file has them all
+
+
+def _bulk_target(kind: str, collective: str, as_email: str) -> tuple[Any, Any, Any]:
+    """The record type, the collective and the actor of an import or export (exit 2 when unknown)."""
+    from minga.core.bulk import get_record_type, record_types
+    from minga.core.models import Collective
+
+    try:
+        record_type = get_record_type(kind)
+    except KeyError:
+        known = ", ".join(rt.name for rt in record_types())
+        errors.print(f"[red]Nothing called {kind!r} to import or export. Known: {known}.[/red]")
+        raise typer.Exit(2) from None
+    target = Collective.objects.filter(slug=collective).first()
+    if target is None:
+        errors.print(f"[red]There is no collective {collective!r}.[/red]")
+        raise typer.Exit(2)
+    return record_type, target, _bulk_actor(target, as_email)
+
+
+def _bulk_actor(collective: Any, as_email: str) -> Any:
+    """The login named by --as, else the collective's first backbone admin (the longest-standing one)."""
+    if as_email:
+        return _user_by_email(as_email)
+    from minga.core.choices import Role
+    from minga.people.models import Membership
+
+    membership = (
+        Membership.objects.active()
+        .filter(group__collective=collective, role=Role.ADMIN, person__user__isnull=False)
+        .select_related("person__user")
+        .order_by("id")
+        .first()
+    )
+    if membership is None:
+        errors.print(f"[red]{collective.slug} has no backbone admin with a login: name one with --as.[/red]")
+        raise typer.Exit(2)
+    return membership.person.user
+
+
+def _import_bars() -> RichProgressBar:
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command("import")
+def import_file(
+    kind: Annotated[str, typer.Argument(help="What the file holds: people, groups, memberships, links…")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A CSV, XLSX or JSON lines file.")
+    ],
+    collective: str = typer.Option("demo", "--collective", help="Slug of the collective to import into."),
+    as_email: str = typer.Option(
+        "", "--as", help="Email of the login the import acts as (default: the first backbone admin)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything and report; save nothing."),
+    valid_rows_only: bool = typer.Option(
+        False,
+        "--valid-rows-only",
+        help="Import the valid rows and report the rest (default: all or nothing).",
+    ),
+    mapping: str = typer.Option(
+        "", "--mapping", help='Columns as JSON, file header → column: \'{"Name": "full_name"}\'.'
+    ),
+    encoding: str = typer.Option("", "--encoding", help="Text encoding of a CSV (default: detected)."),
+    delimiter: str = typer.Option("", "--delimiter", help="Delimiter of a CSV (default: detected)."),
+) -> None:
+    """Import a file, as the web page and the API do: same checks, same scoping, same report.
+
+    Rows are matched by their natural key and upserted, so importing a file twice changes nothing the
+    second time. Rejected rows are written next to the file as NAME.rejected.csv, with an `errors`
+    column: fix them there and import that file. Exits with 1 when nothing was imported."""
+    import json
+
+    _django()
+    _migrate_if_needed()
+    from minga.core.bulk.formats import BulkFileError, open_table
+    from minga.core.bulk.rejected import RejectedRowsWriter
+    from minga.core.bulk.runner import run_import
+
+    record_type, target, actor = _bulk_target(kind, collective, as_email)
+    columns: dict[str, str] | None = None
+    if mapping:
+        try:
+            columns = json.loads(mapping)
+        except ValueError:
+            columns = None
+        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+            errors.print('[red]--mapping is a JSON object, e.g. \'{"Name": "full_name"}\'.[/red]')
+            raise typer.Exit(2)
+    try:
+        table = open_table(file, encoding=encoding or None, delimiter=delimiter or None)
+    except BulkFileError as error:
+        errors.print(f"[red]Nothing was imported: {error.problem.message}[/red]")
+        raise typer.Exit(1) from error
+    rejected_path = file.with_name(f"{file.stem}.rejected.csv")
+    rejected_path.unlink(missing_ok=True)  # an earlier run's: it would describe another file
+    with rejected_path.open("w", encoding="utf-8", newline="") as handle:
+        rejected = RejectedRowsWriter(table.headers, handle)
+        bars = _import_bars()
+        with bars:
+            task = bars.add_task("Checking" if dry_run else "Importing", total=1.0, rows=0)
+
+            def progress(rows: int, fraction: float | None) -> None:
+                bars.update(task, completed=fraction if fraction is not None else 0.0, rows=rows)
+
+            report = run_import(
+                record_type=record_type,
+                actor=actor,
+                collective=target,
+                table=table,
+                mapping=columns,
+                mode="valid" if valid_rows_only else "all",
+                dry_run=dry_run,
+                progress=progress,
+                on_rejected=rejected.write,
+            )
+            bars.update(task, completed=1.0, rows=report.rows)
+    if not rejected.count:
+        rejected_path.unlink()
+    _print_report(report, rejected_path if rejected.count else None)
+    imported = report.created + report.updated + report.unchanged
+    if report.file_problems or not imported or (report.rejected and not valid_rows_only):
+        raise typer.Exit(1)
+
+
+def _print_report(report: Any, rejected_path: Path | None) -> None:
+    style = "green" if report.ok else ("yellow" if report.committed else "red")
+    console.print(f"[bold {style}]{report.summary()}[/bold {style}]")
+    counts = Table(show_header=False, box=None, padding=(0, 2))
+    for label in ("rows", "created", "updated", "unchanged", "rejected"):
+        counts.add_row(label, f"{getattr(report, label):,}")
+    counts.add_row("seconds", f"{report.seconds:.1f}")
+    console.print(counts)
+    if report.problems:
+        problems = Table(title="Rejected rows", title_justify="left")
+        problems.add_column("row", justify="right")
+        problems.add_column("column")
+        problems.add_column("problem")
+        for problem in report.problems[:REPORT_PROBLEMS]:
+            problems.add_row(str(problem.get("row", "")), problem.get("column") or "", problem["message"])
+        console.print(problems)
+        if len(report.problems) > REPORT_PROBLEMS:
+            console.print(f"… and more: {report.rejected:,} rejected rows in all.")
+    if rejected_path is not None:
+        console.print(f"Rejected rows, with the reasons, written to [bold]{rejected_path}[/bold].")
+    for warning in report.warnings:
+        console.print(f"[yellow]{warning}[/yellow]")
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@app.command("export")
+def export_records(
+    kind: str = typer.Argument(..., help="What to export: people, groups, memberships, links…"),
+    collective: str = typer.Option("demo", "--collective", help="Slug of the collective."),
+    as_email: str = typer.Option(
+        "", "--as", help="Email of the login whose view is exported (default: the first backbone admin)."
+    ),
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv, json (JSON lines) or xlsx.")
+    ] = ExportFormat.csv,
+    output: str = typer.Option("-", "--output", "-o", help="The file to write; - is standard output."),
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="A filter of the list, key=value (repeatable): --filter group=ke."),
+    ] = None,
+) -> None:
+    """Export the records a login may see, with the list's filters; the file imports again unchanged."""
+    _django()
+    import shutil
+    import tempfile
+
+    from minga.core.bulk.formats import BulkFileError, stream_csv, stream_jsonl, write_xlsx
+
+    params: dict[str, str] = {}
+    for item in filters or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            errors.print(f"[red]--filter takes key=value, not {item!r}.[/red]")
+            raise typer.Exit(2)
+        params[key.strip()] = value.strip()
+    record_type, target, actor = _bulk_target(kind, collective, as_email)
+    count = 0
+
+    def counted(rows: Any) -> Any:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    rows = counted(record_type.export_rows(actor=actor, collective=target, filters=params))
+    to_stdout = output == "-"
+    with tempfile.TemporaryFile() if to_stdout else Path(output).open("wb") as handle:
+        try:
+            if format == ExportFormat.xlsx:
+                write_xlsx(record_type.headers, rows, handle, title=record_type.label)
+            else:
+                write = stream_csv if format == ExportFormat.csv else stream_jsonl
+                for chunk in write(record_type.headers, rows):
+                    handle.write(chunk)
+        except BulkFileError as error:
+            errors.print(f"[red]{error.problem.message}[/red]")
+            raise typer.Exit(1) from error
+        if to_stdout:
+            handle.seek(0)
+            shutil.copyfileobj(handle, sys.stdout.buffer)
+            sys.stdout.flush()
+    where = "standard output" if to_stdout else output
+    errors.print(f"Exported {count:,} {record_type.label.lower()} rows to {where}.")
+
+
 # --- benchmarks -----------------------------------------------------------------------------------
 
 

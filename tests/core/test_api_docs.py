@@ -28,6 +28,9 @@ def test_openapi_json_loads_and_describes_every_resource(db):
         "/api/v1/people/{person_id}/export",
         "/api/v1/people/{person_id}/consent",
         "/api/v1/memberships/{membership_id}/end",
+        "/api/v1/imports",
+        "/api/v1/imports/{job_id}/run",
+        "/api/v1/exports/{kind}",
     ]:
         assert path in paths
     assert schema["components"]["securitySchemes"]["ApiAuth"] == {"type": "http", "scheme": "bearer"}
@@ -63,7 +66,7 @@ def test_every_write_operation_honours_idempotency_keys():
                         unmarked.append((path, operation.methods))
         for _sub_prefix, sub_router, _tags in router._routers:
             raise AssertionError(f"nested router {sub_router} not walked")
-    assert writes == 18 and not unmarked
+    assert writes == 20 and not unmarked
 
 
 def test_openapi_schema_is_built_once_per_process(db, monkeypatch):

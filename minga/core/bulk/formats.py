@@ -48,6 +48,10 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
+# First characters of the text `neutralise` may change (a trigger, or an apostrophe before one).
+_NEUTRALISE_FIRST = frozenset("".join(FORMULA_TRIGGERS) + "'")
+
+
 def unneutralise(value: str) -> str:
     """Undo `neutralise`, so an exported file re-imports to the same values (round trip)."""
     if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
@@ -304,12 +308,12 @@ def export_cell(value: Any) -> Any:
     """A value as it goes into a file: dates as ISO text, lists joined with "; ", None as empty."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(map(str, value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
     return value
 
 
@@ -323,16 +327,25 @@ def stream_csv(
     yield codecs.BOM_UTF8 + buffer.getvalue().encode()
     buffer.seek(0)
     buffer.truncate()
-    pending = 0
+    # The loop runs for every cell of millions of rows: `neutralise` is called only for text starting
+    # with a character it may act on, and rows are written a batch at a time.
+    suspect = _NEUTRALISE_FIRST
+    pending: list[list[Any]] = []
     for row in rows:
-        writer.writerow([neutralise(v) if isinstance(v, str) else export_cell(v) for v in row])
-        pending += 1
-        if pending >= batch:
+        pending.append(
+            [
+                (neutralise(v) if v[:1] in suspect else v) if isinstance(v, str) else export_cell(v)
+                for v in row
+            ]
+        )
+        if len(pending) >= batch:
+            writer.writerows(pending)
+            pending.clear()
             yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()
-            pending = 0
     if pending:
+        writer.writerows(pending)
         yield buffer.getvalue().encode()
 
 

@@ -8,9 +8,8 @@ report while its transaction is still open (SQLite allows one writer at a time).
 
 from __future__ import annotations
 
-import csv
-import io
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from minga.core.bulk.formats import BulkFileError, Table, open_table
-from minga.core.bulk.mapping import ERRORS_HEADER, auto_mapping, check_mapping
+from minga.core.bulk.mapping import auto_mapping, check_mapping
+from minga.core.bulk.rejected import RejectedRowsWriter
 from minga.core.bulk.runner import MODES, ImportReport, run_import
-from minga.core.bulk.spec import RecordType, Rejection, get_record_type
+from minga.core.bulk.spec import RecordType, get_record_type
 from minga.core.errors import DomainError, NotFound, Problem
 from minga.core.models import Collective, ImportJob
 
@@ -134,6 +134,71 @@ def import_job_create(
     return job
 
 
+def import_job_submit(
+    *,
+    actor: Any,
+    collective: Collective,
+    kind: str,
+    upload: File[Any],
+    name: str,
+    mode: str = "all",
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+    encoding: str = "",
+    delimiter: str = "",
+) -> ImportJob:
+    """Upload, map and start in one step (the API): `import_job_create`, `import_job_set_mapping` when a
+    mapping is given (it replaces the automatic one: header cells it leaves out are not imported), then
+    `import_job_start`. A file or mapping that can't be imported raises DomainError and leaves no job."""
+    job = import_job_create(
+        actor=actor,
+        collective=collective,
+        kind=kind,
+        upload=upload,
+        name=name,
+        mode=mode,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    try:
+        if mapping is not None:
+            unknown = [header for header in mapping if header not in job.headers]
+            if unknown:
+                raise DomainError(
+                    Problem(
+                        code="unknown_header",
+                        message=f"The file has no column headed {header!r}.",
+                        field="mapping",
+                        column=header,
+                    )
+                    for header in unknown
+                )
+            job = import_job_set_mapping(actor=actor, job=job, mapping=mapping, mode=mode)
+        job = import_job_start(actor=actor, job=job, dry_run=dry_run)
+        report = job.report or {}
+        if report.get("file_problems") and not report.get("committed"):
+            # Found while reading on (a damaged file, a required column left unmapped…): nothing was
+            # imported, so it is a bad upload like those caught above, not a job to follow.
+            raise DomainError(
+                Problem(code=p["code"], message=p["message"], field="file") for p in report["file_problems"]
+            )
+        return job
+    except DomainError as error:
+        job.file.delete(save=False)
+        job.delete()
+        # A problem with the file's columns is a problem with the upload: say so to the client.
+        error.problems = [p if p.field else replace(p, field="file") for p in error.problems]
+        raise
+
+
+def access_import_job(user: Any, job_id: int) -> ImportJob:
+    """The import job `user` may follow (their own, or any of a collective they administer), else NotFound."""
+    job = ImportJob.objects.visible_to(user).select_related("collective").filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("import")
+    return import_job_refresh(job)
+
+
 def import_job_set_mapping(*, actor: Any, job: ImportJob, mapping: dict[str, str], mode: str) -> ImportJob:
     """Change the column mapping and mode of a job that is not running. Rejects a mapping that can't work."""
     _require_idle(job)
@@ -193,7 +258,7 @@ def import_job_run(job_id: int) -> ImportJob:
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
     resume = ImportReport.from_dict(job.report) if job.rows_done and not job.dry_run else None
-    rejected = _RejectedWriter(job.headers, append_to=job.rejected_file if resume else None)
+    rejected = RejectedRowsWriter(job.headers, append_to=job.rejected_file if resume else None)
 
     def checkpoint(rows_done: int, report: ImportReport) -> None:
         # Inside the chunk's transaction: the checkpoint commits with the chunk or not at all.
@@ -261,32 +326,3 @@ def _set_progress(job_id: int, rows: int, fraction: float | None) -> None:
     caches["progress"].set(
         _progress_key(job_id), {"rows": rows, "fraction": fraction, "at": time.time()}, timeout=7 * 86400
     )
-
-
-class _RejectedWriter:
-    """The rejected rows as sent, plus an `errors` column: fix them and upload the file again."""
-
-    def __init__(self, headers: list[str], *, append_to: Any = None) -> None:
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
-        self.headers = [h for h in headers if h.strip().lower() != ERRORS_HEADER]
-        self.count = 0
-        if append_to:
-            with append_to.open("rb") as handle:
-                self.buffer.write(handle.read().decode("utf-8-sig"))
-                self.count = 1
-        else:
-            self.writer.writerow([*self.headers, ERRORS_HEADER])
-
-    def write(self, rejections: list[Rejection]) -> None:
-        width = len(self.headers)
-        for rejection in rejections:
-            cells = (list(rejection.row.raw) + [""] * width)[:width]
-            message = "; ".join(
-                p.message if not p.column else f"{p.column}: {p.message}" for p in rejection.problems
-            )
-            self.writer.writerow([*cells, f"Row {rejection.row.number}: {message}"])
-            self.count += 1
-
-    def getvalue(self) -> bytes:
-        return ("\ufeff" + self.buffer.getvalue()).encode()
