@@ -40,8 +40,10 @@ _PERSON_FIELDS = (
     "consent_given_at",
 )
 
-# Where each field sits in a person tuple from `_select_people` (id and user_id come first).
+# Where each field sits in a person tuple from `_select_people` (id and user_id come first, and the
+# withdrawal of consent, which no file column sets directly, last).
 _POSITION = {name: 2 + index for index, name in enumerate(_PERSON_FIELDS)}
+_WITHDRAWN = _POSITION["consent_withdrawn_at"] = 2 + len(_PERSON_FIELDS)
 
 
 def _languages() -> list[tuple[str, str]]:
@@ -101,6 +103,11 @@ class _PersonRow:
     group: tuple[int, str] | None
     role: str
     started_on: dt.date
+    # An earlier row of the file with the same external id or email (exports write a row per membership):
+    # (its row number, the column that matched). The person's details must then be the same.
+    repeat_of: tuple[int, str] | None = None
+    # Why the row's role can't be granted in its group: a problem only if the membership is new.
+    grant: str | None = None
 
 
 class PeopleImporter(Importer):
@@ -121,7 +128,7 @@ class PeopleImporter(Importer):
         self._skills: dict[tuple[str, ...], str] = {}
         self._skill_lists: dict[str, list[str]] = {}
         self._skill_texts: dict[str, list[str]] = {}
-        self._grants: dict[tuple[int, str], str | None] = {}
+        self._grants: dict[tuple[int, str], tuple[bool, str | None]] = {}
         self._stored_moments: dict[str, dt.datetime] = {}
 
     # Memoised conversions: a million rows repeat a few thousand dates and skill lists.
@@ -178,16 +185,15 @@ class PeopleImporter(Importer):
             fields["email"] = email
         if external_id:
             fields["external_id"] = external_id
+        repeat_of = None
         if external_id:
             first = self.seen_external.setdefault(external_id, row.number)
             if first != row.number:
-                bad(
-                    "external_id", "duplicate_in_file", f"External id {external_id!r} is also on row {first}."
-                )
+                repeat_of = (first, "external_id")
         if email:
             first = self.seen_email.setdefault(email, row.number)
-            if first != row.number:
-                bad("email", "duplicate_in_file", f"Email {email!r} is also on row {first}.")
+            if first != row.number and repeat_of is None:
+                repeat_of = (first, "email")
         if "preferred_language" in present and v["preferred_language"]:
             try:
                 fields["preferred_language"] = self.languages.parse(v["preferred_language"])
@@ -211,6 +217,7 @@ class PeopleImporter(Importer):
                 fields["consent_given_at"] = self._moment(given)
                 fields["consent_purpose"] = purpose[:300]
         group = None
+        grant = None
         role: str = Role.MEMBER.value
         code = v["group"]
         if code:
@@ -225,10 +232,12 @@ class PeopleImporter(Importer):
             else:
                 key = (group[0], role)
                 if key not in self._grants:
-                    self._grants[key] = grant_problem(self.groups.own_role(*group), role)
-                reason = self._grants[key]
-                if reason:
-                    bad("group" if "reach" in reason else "role", "cannot_grant", reason)
+                    own = self.groups.own_role(*group)
+                    self._grants[key] = (own is not None, grant_problem(own, role))
+                reachable, grant = self._grants[key]
+                if not reachable:
+                    # Out of reach looks like missing: the code of a private group is not confirmed.
+                    bad("group", "no_group", f"There is no group with the code {code!r} that you can reach.")
         elif not self.is_admin:
             bad(
                 "group",
@@ -245,21 +254,47 @@ class PeopleImporter(Importer):
                 bad("member_since", "invalid_date", str(error))
         if problems:
             return None
-        return _PersonRow(row=row, fields=fields, group=group, role=role, started_on=started_on)
+        return _PersonRow(
+            row=row,
+            fields=fields,
+            group=group,
+            role=role,
+            started_on=started_on,
+            repeat_of=repeat_of,
+            grant=grant,
+        )
 
     # -- the chunk ------------------------------------------------------------------------------------
 
     def import_chunk(self, rows: Sequence[SourceRow]) -> ChunkOutcome:
         outcome = ChunkOutcome()
         self.groups.load(r.values["group"] for r in rows)
-        parsed: list[_PersonRow] = []
+        # A person may come back on later rows (one row per membership, as exports write them): each
+        # round takes at most one row per person, so that a later row sees what an earlier one wrote.
+        rounds: list[list[_PersonRow]] = [[]]
+        levels: dict[str, int] = {}
+        start = rows[0].number if rows else 0
         for row in rows:
             problems: list[Problem] = []
             item = self._parse(row, problems)
             if item is None:
                 outcome.rejected.append(Rejection(row, problems))
+            elif item.repeat_of is None or item.repeat_of[0] < start:
+                rounds[0].append(item)
             else:
-                parsed.append(item)
+                fields = item.fields
+                keys = [f"x{fields['external_id']}"] if "external_id" in fields else []
+                keys += [f"e{fields['email']}"] if "email" in fields else []
+                level = 1 + max(levels.get(k, 0) for k in keys)
+                levels.update(dict.fromkeys(keys, level))
+                if level == len(rounds):
+                    rounds.append([])
+                rounds[level].append(item)
+        for parsed in rounds:
+            self._import_round(parsed, outcome)
+        return outcome
+
+    def _import_round(self, parsed: list[_PersonRow], outcome: ChunkOutcome) -> None:
         existing = self._existing(parsed)
         creates: list[_PersonRow] = []
         updates: list[tuple[_PersonRow, tuple[Any, ...]]] = []
@@ -269,29 +304,96 @@ class PeopleImporter(Importer):
                 ("e", item.fields.get("email", ""))
             )
             if current is None:
-                creates.append(item)
+                if item.grant:
+                    outcome.rejected.append(Rejection(item.row, [self._cannot_grant(item)]))
+                else:
+                    creates.append(item)
                 continue
-            problem = self._conflict(item, current, existing)
+            problem = self._conflict(item, current, existing) or self._withdrawn(item, current)
+            changed = problem is None and self._changes(item, current)
+            if item.repeat_of is not None and (problem or changed):
+                problem = self._repeat_differs(item)
             if problem:
                 outcome.rejected.append(Rejection(item.row, [problem]))
-            elif self._changes(item, current):
+            elif changed:
                 updates.append((item, current))
             else:
                 keep.append((item, current))
         if not self.is_admin:
-            outcome.rejected.extend(self._outside_reach(updates, keep))
-            rejected_rows = {r.row.number for r in outcome.rejected}
-            updates = [u for u in updates if u[0].row.number not in rejected_rows]
-            keep = [k for k in keep if k[0].row.number not in rejected_rows]
+            rejected = self._outside_reach(updates, keep) + self._not_grantable([*updates, *keep])
+            if rejected:
+                outcome.rejected.extend(rejected)
+                rejected_rows = {r.row.number for r in rejected}
+                updates = [u for u in updates if u[0].row.number not in rejected_rows]
+                keep = [k for k in keep if k[0].row.number not in rejected_rows]
         person_ids = self._insert_people(creates)
         self._update_people(updates)
         person_ids.update({id(item): current[0] for item, current in (*updates, *keep)})
         everyone = [*creates, *(u[0] for u in updates), *(k[0] for k in keep)]
         added = self._add_memberships(everyone, person_ids, created={id(c) for c in creates})
-        outcome.created = len(creates)
-        outcome.updated = len(updates) + sum(1 for item, _ in keep if id(item) in added)
-        outcome.unchanged = len(keep) - sum(1 for item, _ in keep if id(item) in added)
-        return outcome
+        outcome.created += len(creates)
+        outcome.updated += len(updates) + sum(1 for item, _ in keep if id(item) in added)
+        outcome.unchanged += len(keep) - sum(1 for item, _ in keep if id(item) in added)
+
+    def _repeat_differs(self, item: _PersonRow) -> Problem:
+        assert item.repeat_of is not None
+        first, column = item.repeat_of
+        label = "External id" if column == "external_id" else "Email"
+        return Problem(
+            code="duplicate_in_file",
+            message=f"{label} {item.fields[column]!r} is also on row {first}, with other details: a person "
+            "may have a row per group or role, but their details must be the same on each.",
+            row=item.row.number,
+            column=column,
+        )
+
+    def _cannot_grant(self, item: _PersonRow) -> Problem:
+        return Problem(code="cannot_grant", message=item.grant or "", row=item.row.number, column="role")
+
+    def _withdrawn(self, item: _PersonRow, current: tuple[Any, ...]) -> Problem | None:
+        """Consent given after it was withdrawn is consent again (as `person_consent_record`); a file
+        dated before the withdrawal (an old export) must not bring it back."""
+        given = item.fields.get("consent_given_at")
+        withdrawn = current[_WITHDRAWN]
+        if given is None or withdrawn is None:
+            return None
+        if given.date() <= withdrawn.date():
+            return Problem(
+                code="consent_withdrawn",
+                message=f"Consent was withdrawn on {withdrawn.date().isoformat()}, after this date: give the "
+                "date of the new consent, or leave the cell empty.",
+                row=item.row.number,
+                column="consent_given_on",
+            )
+        item.fields["consent_withdrawn_at"] = None
+        return None
+
+    def _not_grantable(self, items: Sequence[tuple[_PersonRow, tuple[Any, ...]]]) -> list[Rejection]:
+        """Rows asking for a role the actor can't grant are fine when the person already holds it (a
+        coordinator re-importing their own export), and rejected when it would be added."""
+        asking = [(item, current[0]) for item, current in items if item.grant and item.group is not None]
+        if not asking:
+            return []
+        held = self._held([pk for _, pk in asking])
+        return [
+            Rejection(item.row, [self._cannot_grant(item)])
+            for item, pk in asking
+            if item.group is not None and (pk, item.group[0], str(item.role)) not in held
+        ]
+
+    def _held(self, person_ids: list[int]) -> set[tuple[int, int, str]]:
+        """(person, group, role) of the open memberships of these people."""
+        if not person_ids:
+            return set()
+        where, params = in_list("person_id", person_ids)
+        return {
+            (p, g, r)
+            for p, g, r in select(
+                f"SELECT person_id, group_id, role FROM {MEMBERSHIP_TABLE} "
+                f"WHERE ended_on IS NULL AND {where}",
+                params,
+            )
+        }
 
     def _existing(self, parsed: list[_PersonRow]) -> dict[tuple[str, str], tuple[Any, ...]]:
         """Existing people of the collective matching the chunk's external ids or emails.
@@ -324,7 +426,7 @@ class PeopleImporter(Importer):
         position = 2 + _PERSON_FIELDS.index(column)
         for record in select(
             # Written like the index condition, so the partial unique index (collective, column) is used.
-            f"SELECT id, user_id, {', '.join(_PERSON_FIELDS)} FROM {PERSON_TABLE} "
+            f"SELECT id, user_id, {', '.join(_PERSON_FIELDS)}, consent_withdrawn_at FROM {PERSON_TABLE} "
             f"WHERE collective_id = %s AND NOT ({column} = '') AND {where}",
             [self.collective.pk, *params],
         ):
@@ -333,22 +435,28 @@ class PeopleImporter(Importer):
 
     def _normalised(self, record: tuple[Any, ...]) -> tuple[Any, ...]:
         """A person row from the database in the form `_parse` produces, so equal means unchanged."""
-        pk, user_id, name, email, external_id, language, skills, purpose, given = record
+        pk, user_id, name, email, external_id, language, skills, purpose, given, withdrawn = record
         if isinstance(skills, str):
             if skills not in self._skill_lists:
                 self._skill_lists[skills] = json.loads(skills)
             skills = list(self._skill_lists[skills])
-        if given is not None and not isinstance(given, dt.datetime):
-            text = str(given)
+        given = self._stored_moment(given)
+        withdrawn = self._stored_moment(withdrawn)
+        return (pk, user_id, name, email, external_id, language, skills, purpose, given, withdrawn)
+
+    def _stored_moment(self, value: Any) -> dt.datetime | None:
+        """A datetime column as read (text on SQLite), aware."""
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            text = str(value)
             if text not in self._stored_moments:
                 moment = dt.datetime.fromisoformat(text)
                 if timezone.is_naive(moment):
                     moment = moment.replace(tzinfo=dt.UTC)
                 self._stored_moments[text] = moment
-            given = self._stored_moments[text]
-        elif given is not None and timezone.is_naive(given):
-            given = given.replace(tzinfo=dt.UTC)
-        return (pk, user_id, name, email, external_id, language, skills, purpose, given)
+            return self._stored_moments[text]
+        return value.replace(tzinfo=dt.UTC) if timezone.is_naive(value) else value
 
     def _conflict(
         self, item: _PersonRow, current: tuple[Any, ...], existing: dict[tuple[str, str], tuple[Any, ...]]
@@ -508,20 +616,7 @@ class PeopleImporter(Importer):
         if not wanted:
             return set()
         # People created in this chunk hold nothing yet: ask only about the others.
-        known = [pk for item, pk in wanted if id(item) not in created]
-        where, params = in_list("person_id", known)
-        held = (
-            set()
-            if not known
-            else {
-                (p, g, r)
-                for p, g, r in select(
-                    f"SELECT person_id, group_id, role FROM {MEMBERSHIP_TABLE} "
-                    f"WHERE ended_on IS NULL AND {where}",
-                    params,
-                )
-            }
-        )
+        held = self._held([pk for item, pk in wanted if id(item) not in created])
         ops = connection.ops
         now = ops.adapt_datetimefield_value(self.now)
         rows = []

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = ",;\t|"
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by "surrogateescape"
 csv.field_size_limit(16 * 1024 * 1024)  # huge cells are reported per row by the runner, not as a crash
 
 
@@ -44,8 +46,15 @@ class BulkFileError(Exception):
 
 
 def neutralise(value: str) -> str:
-    """Stop a spreadsheet from running a text cell as a formula: prefix it with an apostrophe."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """Stop a spreadsheet from running a text cell as a formula: prefix it with an apostrophe.
+
+    Text that already looks neutralised ("'=x": apostrophes, then a trigger) gets one more apostrophe,
+    so that `unneutralise` gives it back as it was."""
+    if value.startswith(FORMULA_TRIGGERS) or (
+        value[:1] == "'" and value.lstrip("'").startswith(FORMULA_TRIGGERS)
+    ):
+        return "'" + value
+    return value
 
 
 # First characters of the text `neutralise` may change (a trigger, or an apostrophe before one).
@@ -54,7 +63,7 @@ _NEUTRALISE_FIRST = frozenset("".join(FORMULA_TRIGGERS) + "'")
 
 def unneutralise(value: str) -> str:
     """Undo `neutralise`, so an exported file re-imports to the same values (round trip)."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if value[:1] == "'" and value.lstrip("'").startswith(FORMULA_TRIGGERS):
         return value[1:]
     return value
 
@@ -128,7 +137,11 @@ def open_table(
     except LookupError:
         raise BulkFileError("unknown_encoding", f"Unknown text encoding {chosen!r}.") from None
     handle = path.open("r", encoding=chosen, newline="")
-    table = _open_jsonl(handle) if fmt == "jsonl" else _open_csv(handle, delimiter)
+    try:
+        table = _open_jsonl(handle) if fmt == "jsonl" else _open_csv(handle, delimiter)
+    except BaseException:
+        handle.close()
+        raise
     table.encoding, table._size, table._handle = chosen, size, handle
     table.warnings.extend(warnings)
     return table
@@ -154,7 +167,10 @@ def _detect_encoding(path: Path) -> str:
 
 
 def _open_csv(handle: IO[str], delimiter: str | None) -> Table:
-    sample = handle.read(_SNIFF_BYTES)
+    try:
+        sample = handle.read(_SNIFF_BYTES)
+    except UnicodeDecodeError as error:
+        raise _decode_or_csv_error(error, 1, handle, delimiter or ",") from None
     handle.seek(0)
     if not sample.strip():
         raise BulkFileError("empty_file", "The file is empty.")
@@ -170,7 +186,7 @@ def _open_csv(handle: IO[str], delimiter: str | None) -> Table:
     except StopIteration:
         raise BulkFileError("empty_file", "The file is empty.") from None
     except (csv.Error, UnicodeDecodeError) as error:
-        raise _decode_or_csv_error(error, 1) from None
+        raise _decode_or_csv_error(error, 1, handle, delimiter) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         number = 1
@@ -180,43 +196,77 @@ def _open_csv(handle: IO[str], delimiter: str | None) -> Table:
             except StopIteration:
                 return
             except (csv.Error, UnicodeDecodeError) as error:
-                raise _decode_or_csv_error(error, number + 1) from None
+                raise _decode_or_csv_error(error, number + 1, handle, delimiter) from None
             number += 1
-            if cells and any(cell.strip() for cell in cells):
+            if cells and "".join(cells).strip():
                 yield number, cells
 
     return Table(headers=headers, rows=rows(), format="csv", delimiter=delimiter)
 
 
-def _decode_or_csv_error(error: Exception, row: int) -> BulkFileError:
+def _decode_or_csv_error(error: Exception, row: int, handle: IO[str], delimiter: str | None) -> BulkFileError:
     if isinstance(error, UnicodeDecodeError):
-        return BulkFileError(
-            "wrong_encoding",
-            f"Row {row}: the text can't be read as {error.encoding}. Save the file as UTF-8 "
-            "(or choose its encoding) and upload it again.",
-        )
+        return _wrong_encoding(error, handle, delimiter, row)
     return BulkFileError("malformed_csv", f"Row {row}: the CSV is malformed ({error}).")
 
 
+def _wrong_encoding(
+    error: UnicodeDecodeError, handle: IO[str], delimiter: str | None, fallback: int
+) -> BulkFileError:
+    """The text is decoded a block at a time, ahead of the row being read: read the file again, keeping
+    the bytes that don't decode as stand-ins, to name the row (and column) where they really are."""
+    row, column = fallback, None
+    try:
+        encoding = getattr(handle, "encoding", None) or "utf-8"
+        with open(handle.name, encoding=encoding, errors="surrogateescape", newline="") as again:
+            records = csv.reader(again, delimiter=delimiter) if delimiter else ([line] for line in again)
+            for number, cells in enumerate(records, start=1):
+                bad = next((i for i, cell in enumerate(cells) if _UNDECODED.search(cell)), None)
+                if bad is not None:
+                    row, column = number, (bad + 1 if delimiter else None)
+                    break
+    except (OSError, csv.Error, UnicodeError, TypeError):
+        pass  # keep the row the reader had reached
+    where = f"Row {row}" + (f", column {column}" if column else "")
+    return BulkFileError(
+        "wrong_encoding",
+        f"{where}: the text can't be read as {error.encoding}. Save the file as UTF-8 "
+        "(or choose its encoding) and upload it again.",
+    )
+
+
 def _open_jsonl(handle: IO[str]) -> Table:
-    """JSON lines: one object per line; its keys are the columns (those of the first 100 objects)."""
+    """JSON lines: one object per line; its keys are the columns (those of the first 100 objects).
+
+    Rows are numbered as the file's lines (there is no header line), so "row 7" is line 7."""
     headers: dict[str, None] = {}
-    for index, line in enumerate(handle):
-        if index >= 100:
-            break
-        try:
-            obj = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
-            continue  # reported as a bad row when reached
-        if isinstance(obj, dict):
-            headers.update(dict.fromkeys(obj))
+    try:
+        for index, line in enumerate(handle):
+            if index >= 100:
+                break
+            try:
+                obj = json.loads(line) if line.strip() else None
+            except json.JSONDecodeError:
+                continue  # reported as a bad row when reached
+            if isinstance(obj, dict):
+                headers.update(dict.fromkeys(obj))
+    except UnicodeDecodeError as error:
+        raise _wrong_encoding(error, handle, None, 1) from None
     handle.seek(0)
     if not headers:
         raise BulkFileError("not_jsonl", "No JSON object found: a JSON lines file has one {…} per line.")
     columns = list(headers)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for number, line in enumerate(handle, start=2):
+        lines = enumerate(handle, start=1)
+        number = 0
+        while True:
+            try:
+                number, line = next(lines)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as error:
+                raise _wrong_encoding(error, handle, None, number + 1) from None
             if not line.strip():
                 continue
             try:

@@ -8,6 +8,7 @@ report while its transaction is still open (SQLite allows one writer at a time).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -85,8 +86,8 @@ def import_job_create(
         problems.append(
             Problem(
                 code="file_too_large",
-                message=f"The file is {size / 1e6:,.0f} MB; uploads are limited to {limit / 1e6:,.0f} MB. "
-                "Split it, or import it with the `minga import` command.",
+                message=f"The file is {size / 2**20:,.0f} MB; uploads are limited to "
+                f"{limit / 2**20:,.0f} MB. Split it, or import it with the `minga import` command.",
                 field="file",
             )
         )
@@ -258,32 +259,54 @@ def import_job_run(job_id: int) -> ImportJob:
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
     resume = ImportReport.from_dict(job.report) if job.rows_done and not job.dry_run else None
-    rejected = RejectedRowsWriter(job.headers, append_to=job.rejected_file if resume else None)
+    # Rejected rows go to a file as they are found; a "valid rows" checkpoint records how much of it
+    # belongs to committed chunks, so a resumed run keeps exactly those rows and adds its own.
+    previous = job.rejected_file.name or ""
+    if resume and previous and "rejected_bytes" in job.report:
+        os.truncate(job.rejected_file.path, int(job.report["rejected_bytes"]))
+    storage = job.rejected_file.storage
+    name = storage.save(
+        job.rejected_file.field.generate_filename(job, f"rejected-{job.pk}.csv"), ContentFile(b"")
+    )
+    target = open(storage.path(name), "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+    rejected = RejectedRowsWriter(
+        job.headers, target, append_to=job.rejected_file if resume and previous else None
+    )
 
     def checkpoint(rows_done: int, report: ImportReport) -> None:
         # Inside the chunk's transaction: the checkpoint commits with the chunk or not at all.
-        ImportJob.objects.filter(pk=job.pk).update(rows_done=rows_done, report=report.as_dict())
+        target.flush()
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_done=rows_done,
+            report={**report.as_dict(), "rejected_bytes": os.path.getsize(storage.path(name))},
+            rejected_file=name,
+        )
 
     try:
-        table = open_job_table(job)
-    except BulkFileError as error:
-        report = ImportReport(kind=job.kind, mode=job.mode, dry_run=job.dry_run)
-        report.file_problems.append(error.problem.as_dict())
-    else:
-        report = run_import(
-            record_type=record_type,
-            actor=job.actor,
-            collective=job.collective,
-            table=table,
-            mapping=job.mapping,
-            mode=job.mode,
-            dry_run=job.dry_run,
-            skip_rows=job.rows_done if resume else 0,
-            resume_report=resume,
-            progress=lambda rows, fraction: _set_progress(job.pk, rows, fraction),
-            on_rejected=rejected.write,
-            on_chunk_committed=checkpoint if job.mode == "valid" else None,
-        )
+        try:
+            table = open_job_table(job)
+        except BulkFileError as error:
+            report = ImportReport(kind=job.kind, mode=job.mode, dry_run=job.dry_run)
+            report.file_problems.append(error.problem.as_dict())
+        else:
+            report = run_import(
+                record_type=record_type,
+                actor=job.actor,
+                collective=job.collective,
+                table=table,
+                mapping=job.mapping,
+                mode=job.mode,
+                dry_run=job.dry_run,
+                skip_rows=job.rows_done if resume else 0,
+                resume_report=resume,
+                progress=lambda rows, fraction: _set_progress(job.pk, rows, fraction),
+                on_rejected=rejected.write,
+                on_chunk_committed=checkpoint if job.mode == "valid" else None,
+            )
+    finally:
+        target.close()
+    if previous and previous != name:
+        storage.delete(previous)
     job.refresh_from_db(fields=["rows_done"])
     job.report = report.as_dict()
     if report.committed and not report.dry_run:
@@ -293,9 +316,10 @@ def import_job_run(job_id: int) -> ImportJob:
     else:
         job.status = ImportJob.Status.FAILED
     if rejected.count:
-        job.rejected_file.save(f"rejected-{job.pk}.csv", ContentFile(rejected.getvalue()), save=False)
-    elif not resume and job.rejected_file:
-        job.rejected_file.delete(save=False)
+        job.rejected_file.name = name
+    else:
+        storage.delete(name)
+        job.rejected_file.name = ""
     job.finished_at = timezone.now()
     job.save()
     _set_progress(job.pk, report.rows, 1.0)

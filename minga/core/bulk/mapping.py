@@ -75,6 +75,8 @@ def check_mapping(
             )
             continue
         if target in sources:
+            if headers[sources[target]].strip() == header.strip():
+                continue  # the same header twice: reported once, as a duplicate column
             problems.append(
                 Problem(
                     code="duplicate_mapping",

@@ -54,8 +54,15 @@ class ImportReport:
 
     def summary(self) -> str:
         """The outcome in one plain sentence, as the UI, the CLI and the API show it."""
+        done = (
+            f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.rejected:,} rejected"
+        )
         if self.file_problems:
-            return "Nothing was imported: " + " ".join(p["message"] for p in self.file_problems)
+            messages = " ".join(p["message"] for p in self.file_problems)
+            if self.committed:  # "valid rows" mode keeps the chunks committed before the problem
+                return f"Imported {self.rows:,} rows ({done}), then stopped: {messages}"
+            return "Nothing was imported: " + messages
         counts = (
             f"{self.created:,} to create, {self.updated:,} to update, {self.unchanged:,} unchanged, "
             f"{self.rejected:,} rejected"
@@ -64,10 +71,6 @@ class ImportReport:
             return f"Dry run of {self.rows:,} rows: {counts}. Nothing was saved."
         if not self.committed:
             return f"Nothing was imported: {self.rejected:,} of {self.rows:,} rows were rejected ({counts})."
-        done = (
-            f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged, "
-            f"{self.rejected:,} rejected"
-        )
         if self.rows and self.unchanged == self.rows:
             return f"Imported {self.rows:,} rows: all unchanged, nothing to do."
         return f"Imported {self.rows:,} rows: {done}."
@@ -172,10 +175,11 @@ def run_import(
         outcome = ChunkOutcome(rejected=importer.take_early_rejections())
         good: list[SourceRow] = []
         for row in chunk:
-            bad = row.values.pop("\x00problem", None)
+            bad = row.values.pop(_PROBLEM, None)
             if bad:
+                code, column = row.values.pop(_CODE, "bad_row"), row.values.pop(_COLUMN, None)
                 outcome.rejected.append(
-                    Rejection(row, [Problem(code="bad_row", message=bad, row=row.number)])
+                    Rejection(row, [Problem(code=code, message=bad, row=row.number, column=column)])
                 )
             else:
                 good.append(row)
@@ -183,6 +187,16 @@ def run_import(
             outcome.add(importer.import_chunk(good))
         outcome.rejected.sort(key=lambda r: r.row.number)
         return outcome
+
+    def audit() -> None:
+        audit_record(
+            actor=actor,
+            action=f"{record_type.name}.import",
+            target=collective,
+            changes={
+                k: getattr(report, k) for k in ("mode", "rows", "created", "updated", "unchanged", "rejected")
+            },
+        )
 
     try:
         if mode == "all":
@@ -197,6 +211,7 @@ def run_import(
                 if dry_run or report.rejected:
                     raise _RollBack
                 report.committed = True
+                audit()  # in the import's transaction: no import without its entry, nor the reverse
         else:
             for chunk in chunks():
                 try:
@@ -227,16 +242,14 @@ def run_import(
     finally:
         table.close()
     report.seconds = round(report.seconds + time.perf_counter() - started, 3)
-    if report.committed and not report.dry_run:
-        audit_record(
-            actor=actor,
-            action=f"{record_type.name}.import",
-            target=collective,
-            changes={
-                k: getattr(report, k) for k in ("mode", "rows", "created", "updated", "unchanged", "rejected")
-            },
-        )
+    if report.committed and mode == "valid":
+        audit()  # after the last chunk, whatever stopped the run: the chunks committed stay
     return report
+
+
+# Keys of `SourceRow.values` that carry a problem found while reading a row (a ragged row, a bad JSON
+# line, a huge cell…) to `run_import`, which rejects the row with it instead of importing it.
+_PROBLEM, _CODE, _COLUMN = "\x00problem", "\x00code", "\x00column"
 
 
 class _FileFailed(Exception):
@@ -250,34 +263,45 @@ def _source_rows(record_type: RecordType, table: Table, sources: list[int | None
     columns = record_type.columns
     width = len(table.headers)
     plan = [(c.name, index, c.max_length or MAX_CELL) for c, index in zip(columns, sources, strict=True)]
+    present = [(name, index) for name, index, _ in plan if index is not None]
+    absent = {name: "" for name, index, _ in plan if index is None}
+    shortest_limit = min(limit for _, _, limit in plan)
     for number, cells in table.rows:
         values: dict[str, str] = {}
         bad_json = is_bad_json(cells)
         if bad_json:
-            values["\x00problem"] = f"Row {number} is {bad_json}."
+            values[_PROBLEM] = f"Row {number} is {bad_json}."
             yield SourceRow(number, values, [])
             continue
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            values["\x00problem"] = (
+            values[_PROBLEM] = (
                 f"Row {number} has {len(cells)} cells but the header has {width} columns: "
                 "a delimiter or quote is probably out of place."
             )
             yield SourceRow(number, values, cells)
             continue
-        too_long = ""
+        # The common case in C-level calls (dict comprehension, max, join); the per-cell checks below
+        # run only for rows that need them. This loop sees every row of million-row files.
         count = len(cells)
-        for name, index, limit in plan:
-            if index is None or index >= count:
-                values[name] = ""
-                continue
-            text = cells[index].strip()
-            if text[:1] == "'":
-                text = unneutralise(text)
-            if len(text) > limit:
-                too_long = too_long or (
-                    f"Column {name!r} is too long ({len(text):,} characters; at most {limit:,})."
-                )
-            values[name] = text
-        if too_long:
-            values["\x00problem"] = too_long
+        values = {name: cells[i].strip() if i < count else "" for name, i in present}
+        values.update(absent)
+        if cells and max(map(len, cells)) > shortest_limit:
+            for name, _, limit in plan:
+                if len(values[name]) > limit:
+                    values[_PROBLEM] = (
+                        f"Column {name!r} is too long ({len(values[name]):,} characters; at most {limit:,})."
+                    )
+                    values[_CODE], values[_COLUMN] = "too_long", name
+                    break
+        joined = "".join(cells)
+        if "\x00" in joined:
+            # PostgreSQL can't store it, and no spreadsheet means it: a sign of a damaged or binary file.
+            nul = next((name for name, _ in present if "\x00" in values[name]), None)
+            if nul is not None:
+                values[_PROBLEM] = "The cell holds a NUL character (\\0): the file is probably damaged."
+                values[_CODE], values[_COLUMN] = "bad_cell", nul
+        if "'" in joined:
+            for name, _ in present:
+                if values[name][:1] == "'":
+                    values[name] = unneutralise(values[name])
         yield SourceRow(number, values, cells)

@@ -1,0 +1,591 @@
+"""The people record type (minga.people.bulk): upserts matched by external id then email, the same
+rules as the people services (consent, languages, roles), memberships, and the same scoping as the
+forms — plus the export, which shows what the user may see and imports again unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from minga.core.bulk import get_record_type
+from minga.core.bulk.formats import export_cell, stream_csv
+from minga.core.bulk.runner import ImportReport
+from minga.core.choices import Role
+from minga.people.models import Membership, Person
+from minga.people.selectors import person_export_rows
+from tests.core.bulk_support import PeopleState, import_file, located, people_csv, write
+from tests.factories.people import make_person
+
+PEOPLE = get_record_type("people")
+
+
+@pytest.fixture
+def run(world, tmp_path):
+    """Import CSV rows (header first) as `actor` (the admin unless told), all-or-nothing unless told."""
+    count = iter(range(1_000))
+
+    def run(
+        *rows: str, header: str = "external_id,email,full_name,group,role", actor: Any = None, **options: Any
+    ):
+        path = write(tmp_path, people_csv(*rows, header=header), f"people-{next(count)}.csv")
+        return import_file(path, actor=actor or world.admin, collective=world.alpha, **options)
+
+    return run
+
+
+def counts(report: ImportReport) -> tuple[int, int, int, int]:
+    return (report.created, report.updated, report.unchanged, report.rejected)
+
+
+def person(key: str) -> Person:
+    return Person.objects.get(external_id=key) if "@" not in key else Person.objects.get(email=key)
+
+
+def member(group: Any, role: str = Role.MEMBER, **fields: Any) -> Person:
+    """A person without a login holding `role` in `group`."""
+    someone = make_person(group.collective, **fields)
+    Membership.objects.create(person=someone, group=group, role=role)
+    return someone
+
+
+def roles_of(p: Person) -> set[tuple[str, str]]:
+    return set(Membership.objects.filter(person=p).values_list("group__code", "role"))
+
+
+# --- upserts --------------------------------------------------------------------------------------
+
+
+def test_create_update_and_unchanged_are_counted(world, run):
+    first = run(
+        "KE-1,amina@example.org,Amina,ke-nai-kib,member", "KE-2,baraka@example.org,Baraka,ke-nai-kib,"
+    )
+    assert counts(first) == (2, 0, 0, 0)
+    second = run(
+        "KE-1,amina@example.org,Amina Wanjiru,ke-nai-kib,member",  # renamed
+        "KE-2,baraka@example.org,Baraka,ke-nai-kib,",  # as it was
+        "KE-3,chinedu@example.org,Chinedu,ke-nai-kib,",  # new
+    )
+    assert counts(second) == (1, 1, 1, 0)
+    assert person("KE-1").full_name == "Amina Wanjiru"
+    assert Person.objects.filter(external_id__startswith="KE-").count() == 3
+
+
+def test_importing_the_same_file_again_changes_nothing_and_says_so(world, run):
+    rows = [f"KE-{n},p{n}@example.org,Person {n},ke-nai-kib,member" for n in range(50)]
+    header = (
+        "external_id,email,full_name,group,role,language,skills,consent_given_on,consent_purpose,member_since"
+    )
+    rows = [r + ",fr,facilitation; bookkeeping,2024-03-01,Records,2023-06-15" for r in rows]
+    assert run(*rows, header=header).created == 50
+    updated_at = dict(Person.objects.values_list("id", "updated_at"))
+    again = run(*rows, header=header)
+    assert counts(again) == (0, 0, 50, 0)
+    assert again.summary() == "Imported 50 rows: all unchanged, nothing to do."
+    assert dict(Person.objects.values_list("id", "updated_at")) == updated_at
+    assert Membership.objects.filter(person__external_id__startswith="KE-").count() == 50
+
+
+def test_a_file_without_a_column_leaves_that_field_alone(world, run):
+    run("KE-1,amina@example.org,Amina,fr", header="external_id,email,full_name,language")
+    assert counts(run("KE-1,Amina", header="external_id,full_name")) == (0, 0, 1, 0)
+    assert (person("KE-1").email, person("KE-1").preferred_language) == ("amina@example.org", "fr")
+
+
+def test_an_empty_skills_cell_clears_the_skills(world, run):
+    run("KE-1,Amina,a; b", header="external_id,full_name,skills")
+    assert person("KE-1").skills == ["a", "b"]
+    assert counts(run("KE-1,Amina,", header="external_id,full_name,skills")) == (0, 1, 0, 0)
+    assert person("KE-1").skills == []
+
+
+# --- matching -------------------------------------------------------------------------------------
+
+
+def test_a_row_is_matched_by_external_id_first(world, run):
+    make_person(world.alpha, full_name="Old", external_id="KE-1", email="amina@example.org")
+    assert counts(run("KE-1,amina@example.org,Amina,,")) == (0, 1, 0, 0)
+    assert Person.objects.get(external_id="KE-1").full_name == "Amina"
+
+
+def test_a_row_without_external_id_is_matched_by_email_in_any_case(world, run):
+    make_person(world.alpha, full_name="Old", email="amina@example.org")
+    assert counts(run(",Amina@Example.ORG,Amina,,")) == (0, 1, 0, 0)
+    assert Person.objects.get(email="amina@example.org").full_name == "Amina"
+
+
+def test_a_person_found_by_email_gets_the_rows_external_id(world, run):
+    make_person(world.alpha, full_name="Amina", email="amina@example.org")
+    assert counts(run("KE-1,amina@example.org,Amina,,")) == (0, 1, 0, 0)
+    assert person("amina@example.org").external_id == "KE-1"
+
+
+def test_an_email_changes_through_the_external_id(world, run):
+    make_person(world.alpha, full_name="Amina", external_id="KE-1", email="old@example.org")
+    assert counts(run("KE-1,new@example.org,Amina,,")) == (0, 1, 0, 0)
+    assert person("KE-1").email == "new@example.org"
+    assert not Person.objects.filter(email="old@example.org").exists()
+
+
+def test_an_email_belonging_to_someone_else_is_a_conflict(world, run):
+    make_person(world.alpha, full_name="Amina", external_id="KE-1", email="amina@example.org")
+    make_person(world.alpha, full_name="Baraka", external_id="KE-2", email="baraka@example.org")
+    before = PeopleState.now()
+    report = run("KE-1,baraka@example.org,Amina,,")
+    assert located(report) == {(2, "email", "duplicate_email")}
+    assert report.problems[0]["message"] == "Someone else in this collective already has this email."
+    assert PeopleState.now() == before
+
+
+def test_an_email_of_a_person_with_another_external_id_is_a_conflict(world, run):
+    make_person(world.alpha, full_name="Amina", external_id="KE-1", email="amina@example.org")
+    before = PeopleState.now()
+    report = run("KE-9,amina@example.org,Amina,,")
+    assert located(report) == {(2, "email", "duplicate_email")}
+    assert "with another external id" in report.problems[0]["message"]
+    assert PeopleState.now() == before
+
+
+def test_the_same_email_in_another_collective_is_another_person(world, run):
+    make_person(world.beta, full_name="Amina in Beta", email="amina@example.org", external_id="KE-1")
+    assert counts(run("KE-1,amina@example.org,Amina,,")) == (1, 0, 0, 0)
+    assert Person.objects.filter(email="amina@example.org").count() == 2
+
+
+@pytest.mark.parametrize("chunk_size", [5_000, 1])
+def test_a_person_may_have_a_row_per_membership(world, run, monkeypatch, chunk_size):
+    monkeypatch.setattr(PEOPLE, "chunk_size", chunk_size)
+    report = run(
+        "KE-1,amina@example.org,Amina,ke-nai-kib,member",
+        "KE-1,amina@example.org,Amina,ke-nai-kib,lead",
+        "KE-1,amina@example.org,Amina,ke-nai,observer",
+        "KE-2,baraka@example.org,Baraka,ke-nai-kib,member",
+    )
+    assert counts(report) == (2, 2, 0, 0)
+    assert Person.objects.filter(external_id="KE-1").count() == 1
+    assert roles_of(person("KE-1")) == {
+        ("ke-nai-kib", "member"),
+        ("ke-nai-kib", "lead"),
+        ("ke-nai", "observer"),
+    }
+
+
+def test_rows_per_membership_cost_the_same_queries_however_many_people(world, run):
+    def queries(people: int) -> int:
+        rows = [
+            f",p{people}-{n}@example.org,P {n},{code},member"
+            for n in range(people)
+            for code in ("ke-nai", "ke-nai-kib")
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            report = run(*rows)
+        assert report.committed and report.created == people
+        return len(captured)
+
+    queries(1)  # the first import of the test reads a few things once
+    assert queries(10) == queries(60) < 20
+
+
+@pytest.mark.parametrize(
+    ("second", "column", "first_key"),
+    [
+        ("KE-1,amina@example.org,Amina Other,ke-nai,member", "external_id", "External id 'KE-1'"),
+        ("KE-1,other@example.org,Amina,ke-nai,member", "external_id", "External id 'KE-1'"),
+        ("KE-9,amina@example.org,Amina,ke-nai,member", "email", "Email 'amina@example.org'"),
+        (",amina@example.org,Amina Other,ke-nai,member", "email", "Email 'amina@example.org'"),
+    ],
+)
+def test_a_key_repeated_with_other_details_is_a_duplicate(world, run, second, column, first_key):
+    before = PeopleState.now()
+    report = run("KE-1,amina@example.org,Amina,ke-nai-kib,member", second)
+    assert located(report) == {(3, column, "duplicate_in_file")}
+    assert report.problems[0]["message"].startswith(f"{first_key} is also on row 2, with other details")
+    assert PeopleState.now() == before
+
+
+def test_the_same_row_twice_changes_nothing_the_second_time(world, run):
+    report = run("KE-1,,Amina,ke-nai-kib,member", "KE-1,,Amina,ke-nai-kib,member")
+    assert counts(report) == (1, 0, 1, 0)
+    assert Membership.objects.filter(person__external_id="KE-1").count() == 1
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def test_consent_is_recorded_at_noon_utc_on_the_day_given(world, run):
+    header = "external_id,full_name,consent_given_on,consent_purpose"
+    assert run("KE-1,Amina,2024-03-01,Membership records", header=header).created == 1
+    amina = person("KE-1")
+    assert amina.consent_given_at == dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
+    assert amina.consent_purpose == "Membership records" and amina.has_consent
+
+
+def test_consent_already_recorded_that_day_keeps_its_moment(world, run):
+    given = dt.datetime(2024, 3, 1, 8, 15, tzinfo=dt.UTC)
+    make_person(
+        world.alpha, full_name="Amina", external_id="KE-1", consent_given_at=given, consent_purpose="Records"
+    )
+    header = "external_id,full_name,consent_given_on,consent_purpose"
+    assert counts(run("KE-1,Amina,2024-03-01,Records", header=header)) == (0, 0, 1, 0)
+    assert person("KE-1").consent_given_at == given
+
+
+def test_consent_given_again_after_a_withdrawal_is_consent(world, run):
+    make_person(
+        world.alpha,
+        full_name="Amina",
+        external_id="KE-1",
+        consent_purpose="Records",
+        consent_given_at=dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC),
+        consent_withdrawn_at=dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC),
+    )
+    header = "external_id,full_name,consent_given_on,consent_purpose"
+    assert counts(run("KE-1,Amina,2024-09-01,Newsletters", header=header)) == (0, 1, 0, 0)
+    amina = person("KE-1")
+    assert amina.has_consent and amina.consent_purpose == "Newsletters"
+    assert amina.consent_given_at == dt.datetime(2024, 9, 1, 12, tzinfo=dt.UTC)
+
+
+def test_an_old_consent_date_does_not_undo_a_withdrawal(world, run):
+    withdrawn = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
+    make_person(
+        world.alpha,
+        full_name="Amina",
+        external_id="KE-1",
+        consent_purpose="Records",
+        consent_given_at=dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC),
+        consent_withdrawn_at=withdrawn,
+    )
+    header = "external_id,full_name,consent_given_on,consent_purpose"
+    report = run("KE-1,Amina,2024-01-01,Records", header=header)
+    assert located(report) == {(2, "consent_given_on", "consent_withdrawn")}
+    assert "withdrawn on 2024-06-01" in report.problems[0]["message"]
+    assert person("KE-1").consent_withdrawn_at == withdrawn and not person("KE-1").has_consent
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("2024-03-01", None),
+        ("2024-03-01T09:30:00", None),  # as spreadsheets export a date with a time
+        ("", None),
+        ("01/03/2024", "invalid_date"),
+        ("2024-13-01", "invalid_date"),
+        ("2999-01-01", "invalid_date"),
+    ],
+)
+def test_consent_dates(world, run, cell, problem):
+    report = run(
+        f"KE-1,Amina,{cell},Records", header="external_id,full_name,consent_given_on,consent_purpose"
+    )
+    if problem is None:
+        assert report.committed and report.created == 1
+        assert person("KE-1").has_consent is bool(cell)
+    else:
+        assert located(report) == {(2, "consent_given_on", problem)}
+
+
+def test_a_consent_date_needs_a_purpose(world, run):
+    report = run("KE-1,Amina,2024-03-01,", header="external_id,full_name,consent_given_on,consent_purpose")
+    assert located(report) == {(2, "consent_purpose", "purpose_required")}
+    assert report.problems[0]["message"] == "Say what the consent is for."
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"), [("fr", "fr"), ("FR", "fr"), ("Français", "fr"), ("español", "es")]
+)
+def test_a_language_is_given_by_code_or_name(world, run, cell, code):
+    assert run(f"KE-1,Amina,{cell}", header="external_id,full_name,language").created == 1
+    assert person("KE-1").preferred_language == code
+
+
+def test_an_unknown_language_lists_the_codes(world, run):
+    report = run("KE-1,Amina,Klingon", header="external_id,full_name,language")
+    assert located(report) == {(2, "preferred_language", "invalid_language")}
+    assert report.problems[0]["message"] == "'Klingon' is not a known language: use one of en, es, fr, pt."
+
+
+@pytest.mark.parametrize(
+    ("cell", "role"),
+    [
+        ("", "member"),
+        ("lead", "lead"),
+        ("Group lead", "lead"),
+        ("OBSERVER", "observer"),
+        ("Network coordinator", "coordinator"),
+    ],
+)
+def test_a_role_is_given_by_value_or_label(world, run, cell, role):
+    assert run(f"KE-1,,Amina,ke-nai-kib,{cell}").created == 1
+    assert roles_of(person("KE-1")) == {("ke-nai-kib", role)}
+
+
+def test_a_membership_is_added_once(world, run):
+    run("KE-1,,Amina,ke-nai-kib,member")
+    report = run("KE-1,,Amina,ke-nai-kib,member")
+    assert counts(report) == (0, 0, 1, 0)
+    assert Membership.objects.filter(person__external_id="KE-1").count() == 1
+
+
+def test_a_new_role_for_a_known_person_counts_as_an_update(world, run):
+    run("KE-1,,Amina,ke-nai-kib,member")
+    report = run("KE-1,,Amina,ke-nai-kib,lead", "KE-1B,,Baraka,ke-nai,member")
+    assert counts(report) == (1, 1, 0, 0)
+    assert roles_of(person("KE-1")) == {("ke-nai-kib", "member"), ("ke-nai-kib", "lead")}
+
+
+def test_member_since_dates_the_membership(world, run):
+    run("KE-1,Amina,ke-nai-kib,2023-06-15", header="external_id,full_name,group,member_since")
+    assert Membership.objects.get(person__external_id="KE-1").started_on == dt.date(2023, 6, 15)
+
+
+def test_an_ended_membership_is_opened_again(world, run):
+    amina = make_person(world.alpha, full_name="Amina", external_id="KE-1")
+    Membership.objects.create(
+        person=amina, group=world.kibera, started_on=dt.date(2020, 1, 1), ended_on=dt.date(2021, 1, 1)
+    )
+    assert counts(run("KE-1,,Amina,ke-nai-kib,member")) == (0, 1, 0, 0)
+    assert Membership.objects.filter(person=amina, ended_on__isnull=True).count() == 1
+
+
+# --- scoping --------------------------------------------------------------------------------------
+
+
+def test_a_coordinator_imports_into_their_subtree(world, run):
+    report = run(
+        "KE-1,,Amina,ke-nai,member",
+        "KE-2,,Baraka,ke-nai-kib,lead",
+        "KE-3,,Chinedu,ke-nai-kib,observer",
+        actor=world.coordinator_a,
+    )
+    assert counts(report) == (3, 0, 0, 0)
+    assert roles_of(person("KE-2")) == {("ke-nai-kib", "lead")}
+
+
+def test_a_coordinator_cannot_import_into_another_region_and_nothing_of_it_is_saved(world, run):
+    before = PeopleState.now()
+    rows = ["KE-1,,Amina,ke-nai-kib,member", "KE-2,,Baraka,ke-cst-mom,member", "KE-3,,Chinedu,ke-cst,member"]
+    report = run(*rows, actor=world.coordinator_a)
+    assert located(report) == {(3, "group", "no_group"), (4, "group", "no_group")}
+    assert [p["message"] for p in report.problems] == [
+        "There is no group with the code 'ke-cst-mom' that you can reach.",
+        "There is no group with the code 'ke-cst' that you can reach.",
+    ]
+    assert PeopleState.now() == before
+
+    valid = run(*rows, actor=world.coordinator_a, mode="valid")
+    assert counts(valid) == (1, 0, 0, 2)
+    assert not Person.objects.filter(external_id__in=["KE-2", "KE-3"]).exists()
+    assert not Membership.objects.filter(group=world.mombasa, person__external_id__startswith="KE-").exists()
+
+
+def test_an_unreachable_group_looks_like_a_missing_one(world, run):
+    unreachable = run("KE-1,,Amina,ke-cst-mom,member", actor=world.lead)
+    missing = run("KE-1,,Amina,no-such-group,member", actor=world.lead)
+    assert [(p["code"], p["column"]) for p in unreachable.problems] == [("no_group", "group")]
+    assert [(p["code"], p["column"]) for p in missing.problems] == [("no_group", "group")]
+
+
+@pytest.mark.parametrize(
+    ("role", "problem"),
+    [
+        ("member", None),
+        ("observer", None),
+        ("lead", ("role", "cannot_grant")),
+        ("coordinator", ("role", "cannot_grant")),
+        ("admin", ("role", "cannot_grant")),
+    ],
+)
+def test_a_lead_adds_members_and_observers_to_their_own_group_only(world, run, role, problem):
+    before = PeopleState.now()
+    report = run(f"KE-1,,Amina,ke-nai-kib,{role}", actor=world.lead)
+    if problem is None:
+        assert report.created == 1 and roles_of(person("KE-1")) == {("ke-nai-kib", role)}
+        return
+    assert located(report) == {(2, *problem)}
+    assert report.problems[0]["message"].startswith("You cannot grant the role")
+    assert PeopleState.now() == before
+
+
+def test_a_lead_cannot_promote_a_member_of_their_group(world, run):
+    amina = member(world.kibera, Role.MEMBER, full_name="Amina", external_id="KE-1")
+    report = run("KE-1,,Amina,ke-nai-kib,lead", actor=world.lead)
+    assert located(report) == {(2, "role", "cannot_grant")}
+    assert roles_of(amina) == {("ke-nai-kib", "member")}
+
+
+def test_a_role_the_importer_could_not_grant_but_the_person_holds_is_unchanged(world, run):
+    lead = world.lead.persons.get()  # a lead can't grant "lead", but their own row is just as it is
+    report = run(f",{lead.email},{lead.full_name},ke-nai-kib,lead", actor=world.lead)
+    assert counts(report) == (0, 0, 1, 0), report.problems
+
+
+def test_a_lead_cannot_add_people_to_the_region_above(world, run):
+    report = run("KE-1,,Amina,ke-nai,member", actor=world.lead)
+    assert located(report) == {(2, "group", "no_group")}
+
+
+def test_a_coordinator_cannot_update_a_person_only_in_another_region(world, run):
+    amina = member(world.mombasa, Role.MEMBER, full_name="Amina", external_id="KE-1")
+    report = run("KE-1,,Amina Renamed,ke-nai-kib,member", actor=world.coordinator_a)
+    assert located(report) == {(2, "external_id", "outside_reach")}
+    assert "outside your reach" in report.problems[0]["message"]
+    amina.refresh_from_db()
+    assert amina.full_name == "Amina" and roles_of(amina) == {("ke-cst-mom", "member")}
+
+
+def test_a_coordinator_cannot_add_a_person_of_another_region_to_their_group(world, run):
+    member(world.mombasa, Role.MEMBER, full_name="Amina", external_id="KE-1")
+    report = run("KE-1,,Amina,ke-nai-kib,member", actor=world.coordinator_a)
+    assert located(report) == {(2, "external_id", "outside_reach")}
+    assert roles_of(person("KE-1")) == {("ke-cst-mom", "member")}
+
+
+def test_a_coordinator_cannot_update_someone_holding_a_coordinator_role(world, run):
+    peer = member(world.kibera, Role.COORDINATOR, full_name="Peer", email="peer@example.org")
+    report = run(",peer@example.org,Peer Renamed,ke-nai-kib,member", actor=world.coordinator_a)
+    assert located(report) == {(2, "email", "outside_reach")}
+    peer.refresh_from_db()
+    assert peer.full_name == "Peer"
+
+
+def test_a_coordinator_updates_people_of_their_region(world, run):
+    amina = member(world.kibera, Role.MEMBER, full_name="Amina", external_id="KE-1")
+    report = run("KE-1,,Amina Wanjiru,ke-nai-kib,member", actor=world.coordinator_a)
+    assert counts(report) == (0, 1, 0, 0)
+    amina.refresh_from_db()
+    assert amina.full_name == "Amina Wanjiru"
+
+
+def test_someone_without_a_group_column_must_be_an_admin(world, run):
+    header = "external_id,full_name"
+    before = PeopleState.now()
+    report = run("KE-1,Amina", "KE-2,Baraka", header=header, actor=world.coordinator_a)
+    assert located(report) == {(2, "group", "group_required"), (3, "group", "group_required")}
+    assert PeopleState.now() == before
+    assert run("KE-1,Amina", header=header).created == 1  # the admin may
+
+
+def test_another_collectives_groups_are_unknown(world, run):
+    report = run("KE-1,,Amina,pe,member")
+    assert located(report) == {(2, "group", "no_group")}
+
+
+@pytest.mark.parametrize("who", ["member", "beta_admin"])
+def test_who_may_not_import_people_here_is_refused(world, run, who):
+    report = run("KE-1,,Amina,ke-nai-kib,member", actor=getattr(world, who))
+    assert [p["code"] for p in report.file_problems] == ["forbidden"]
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def directory(world):
+    """Amina in Kibera (region A), Baraka in Mombasa (region B), Chinedu without a group."""
+    amina = member(
+        world.kibera,
+        Role.MEMBER,
+        full_name="=Amina",
+        external_id="KE-1",
+        email="amina@example.org",
+        skills=["a", "b"],
+        consent_purpose="Records",
+        consent_given_at=dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC),
+    )
+    Membership.objects.create(
+        person=amina, group=world.region_a, role=Role.OBSERVER, started_on=dt.date(2023, 1, 1)
+    )
+    member(world.mombasa, Role.MEMBER, full_name="Baraka", external_id="KE-2")
+    make_person(world.alpha, full_name="Chinedu", external_id="KE-3")
+    return amina
+
+
+def exported(world: Any, user: Any, **params: str) -> list[tuple[Any, ...]]:
+    return [
+        row
+        for row in person_export_rows(user=user, collective=world.alpha, params=params)
+        if str(row[0]).startswith("KE-")
+    ]
+
+
+def test_export_rows_follow_the_import_columns(world, directory):
+    rows = exported(world, world.admin)
+    assert [c.name for c in PEOPLE.columns] == [
+        "external_id",
+        "email",
+        "full_name",
+        "preferred_language",
+        "skills",
+        "consent_purpose",
+        "consent_given_on",
+        "group",
+        "role",
+        "member_since",
+    ]
+    today = dt.date.today().isoformat()
+    amina = ("KE-1", "amina@example.org", "=Amina", "en", "a; b", "Records", "2024-03-01")
+    assert [tuple(str(export_cell(cell)) for cell in row) for row in rows] == [
+        (*amina, "ke-nai", "observer", "2023-01-01"),
+        (*amina, "ke-nai-kib", "member", today),
+        ("KE-2", "", "Baraka", "en", "", "", "", "ke-cst-mom", "member", today),
+        ("KE-3", "", "Chinedu", "en", "", "", "", "", "", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "keys"),
+    [
+        ("admin", ["KE-1", "KE-1", "KE-2", "KE-3"]),
+        ("coordinator_a", ["KE-1", "KE-1"]),
+        ("coordinator_b", ["KE-2"]),
+        ("lead", ["KE-1"]),  # sees Kibera, not the region's observer role
+        ("member", []),
+        ("beta_admin", []),
+    ],
+)
+def test_export_shows_what_the_user_may_see(world, directory, who, keys):
+    assert [row[0] for row in exported(world, getattr(world, who))] == keys
+
+
+def test_export_applies_the_list_filters(world, directory):
+    assert [r[0] for r in exported(world, world.admin, group="ke-cst")] == ["KE-2"]
+    assert [r[0] for r in exported(world, world.admin, q="chin")] == ["KE-3"]
+    # A filter picks people; each comes with all the roles the user may see.
+    assert [(r[0], r[8]) for r in exported(world, world.admin, role="observer")] == [
+        ("KE-1", "observer"),
+        ("KE-1", "member"),
+    ]
+    assert exported(world, world.admin, group="no-such-group") == []
+    assert exported(world, world.coordinator_a, group="ke-cst") == []
+
+
+def test_withdrawn_consent_is_not_exported(world, directory):
+    Person.objects.filter(pk=directory.pk).update(consent_withdrawn_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+    row = exported(world, world.admin)[0]
+    assert (row[5], row[6]) == ("", None)
+
+
+@pytest.mark.parametrize("who", ["admin", "coordinator_a", "lead"])
+def test_an_exported_file_imports_again_unchanged(world, directory, tmp_path, who):
+    user = getattr(world, who)
+    rows = person_export_rows(user=user, collective=world.alpha, params={})
+    content = b"".join(stream_csv(PEOPLE.headers, rows))
+    assert b"'=Amina" in content  # neutralised for spreadsheets
+    before = PeopleState.now()
+    report = import_file(write(tmp_path, content, "export.csv"), actor=user, collective=world.alpha)
+    assert report.committed, report.problems
+    assert report.created == report.updated == report.rejected == 0
+    assert report.summary().endswith("all unchanged, nothing to do.")
+    assert PeopleState.now() == before
+    assert Person.objects.get(external_id="KE-1").full_name == "=Amina"
+
+
+def test_export_streams_with_a_fixed_number_of_queries(world, directory, django_assert_max_num_queries):
+    for n in range(30):
+        member(world.kibera, Role.MEMBER, external_id=f"KE-X{n}")
+    with django_assert_max_num_queries(6):
+        assert len(list(person_export_rows(user=world.admin, collective=world.alpha, params={}))) > 30
