@@ -112,7 +112,8 @@ def run(argv: list[str] | None = None) -> int:
         from django.contrib.auth import get_user_model
 
         admin = get_user_model().objects.create_user(username="bench-admin", email="bench-admin@example.org")
-        backbone = Group.objects.filter(collective=collective, layer="support").first()
+        backbone = Group.objects.filter(collective=collective, layer="support").order_by("depth").first()
+        assert backbone is not None
         person = Person.objects.create(collective=collective, user=admin, full_name="Bench Admin")
         Membership.objects.create(person=person, group=backbone, role=Role.ADMIN)
 

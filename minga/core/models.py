@@ -171,7 +171,7 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
 
 
 class ImportJob(models.Model):
-    """An uploaded file on its way in: mapping, dry run, import, report, rejected rows. See minga.core.bulk."""
+    """An uploaded file on its way in: mapping, dry run, import, report, rejected rows (minga.core.bulk)."""
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded: check the column mapping"
@@ -187,7 +187,9 @@ class ImportJob(models.Model):
         VALID = "valid", "Import the valid rows, report the rest"
 
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="import_jobs")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)

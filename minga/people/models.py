@@ -59,7 +59,9 @@ class Person(models.Model):
 
     # No single-column indexes on these keys: the composite and partial indexes below serve every lookup,
     # and each index costs on every insert (bulk imports write a million rows; see bench/import_people.py).
-    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="people", db_index=False)
+    collective = models.ForeignKey(
+        Collective, on_delete=models.CASCADE, related_name="people", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
