@@ -12,7 +12,7 @@ import subprocess
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -522,6 +522,7 @@ def export_records(
 ) -> None:
     """Export the records a login may see, with the list's filters; the file imports again unchanged."""
     _django()
+    import contextlib
     import shutil
     import tempfile
 
@@ -545,21 +546,27 @@ def export_records(
 
     rows = counted(record_type.export_rows(actor=actor, collective=target, filters=params))
     to_stdout = output == "-"
-    with tempfile.TemporaryFile() if to_stdout else Path(output).open("wb") as handle:
-        try:
-            if format == ExportFormat.xlsx:
+    try:
+        if format == ExportFormat.xlsx:
+            # A workbook is a zip, written to a file it can seek in: a temporary one for standard output.
+            with tempfile.TemporaryFile() if to_stdout else Path(output).open("wb") as handle:
                 write_xlsx(record_type.headers, rows, handle, title=record_type.label)
-            else:
-                write = stream_csv if format == ExportFormat.csv else stream_jsonl
+                if to_stdout:
+                    handle.seek(0)
+                    shutil.copyfileobj(handle, sys.stdout.buffer)
+        else:
+            write = stream_csv if format == ExportFormat.csv else stream_jsonl
+            sink: IO[bytes]
+            with contextlib.ExitStack() as stack:
+                sink = sys.stdout.buffer if to_stdout else stack.enter_context(Path(output).open("wb"))
                 for chunk in write(record_type.headers, rows):
-                    handle.write(chunk)
-        except BulkFileError as error:
-            errors.print(f"[red]{error.problem.message}[/red]")
-            raise typer.Exit(1) from error
-        if to_stdout:
-            handle.seek(0)
-            shutil.copyfileobj(handle, sys.stdout.buffer)
-            sys.stdout.flush()
+                    sink.write(chunk)
+        sys.stdout.flush()
+    except BulkFileError as error:
+        if not to_stdout:
+            Path(output).unlink(missing_ok=True)
+        errors.print(f"[red]{error.problem.message}[/red]")
+        raise typer.Exit(1) from error
     where = "standard output" if to_stdout else output
     errors.print(f"Exported {count:,} {record_type.label.lower()} rows to {where}.")
 

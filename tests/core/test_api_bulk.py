@@ -505,3 +505,18 @@ def test_the_openapi_document_describes_the_upload_and_the_files(db):
     assert all(
         response.get("description") for op in (upload_op, export_op) for response in op["responses"].values()
     )
+
+
+def test_the_job_list_costs_the_same_queries_for_one_job_or_many(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = ApiClient(world.admin)
+    upload(api, people_csv(GOOD[0]), dry_run=True)
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get("/imports").json()["items"]) == 1
+    for _ in range(3):
+        upload(api, people_csv(GOOD[0]), dry_run=True)
+    with CaptureQueriesContext(connection) as four:
+        assert len(api.get("/imports").json()["items"]) == 4
+    assert len(four) == len(one)
