@@ -125,6 +125,8 @@ class _Rows:
         else:
             full = f"{first} {last}"
         email = f"{_ascii(first)}.{_ascii(last)}.{pid}@example.org" if rand() < 0.2 else ""
+        # Everyone has a member-register number (the "external id"): it is how a register kept in a
+        # spreadsheet finds the same person again on the next import.
         roll = rand()
         languages = style.languages
         language = languages[0] if roll < 0.75 or len(languages) == 1 else languages[1 if roll < 0.95 else -1]
@@ -138,7 +140,7 @@ class _Rows:
                 withdrawn = clock.moment(joined + int((clock.today - joined) * rand()), pid + 7)
         self.people.append(
             (
-                pid, self.collective_id, None, full, email, "", language, skills,
+                pid, self.collective_id, None, full, email, f"MR{pid:07d}", language, skills,
                 self.purpose if given else "", given, withdrawn, joined_at, joined_at,
             )
         )  # fmt: skip

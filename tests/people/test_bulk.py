@@ -305,7 +305,7 @@ def test_a_language_is_given_by_code_or_name(world, run, cell, code):
 def test_an_unknown_language_lists_the_codes(world, run):
     report = run("KE-1,Amina,Klingon", header="external_id,full_name,language")
     assert located(report) == {(2, "preferred_language", "invalid_language")}
-    assert report.problems[0]["message"] == "'Klingon' is not a known language: use one of en, es, fr, pt."
+    assert report.problems[0]["message"] == "'Klingon' is not a known language: use one of en, es, fr, pt, sw, qu."
 
 
 @pytest.mark.parametrize(
