@@ -305,7 +305,9 @@ def test_a_language_is_given_by_code_or_name(world, run, cell, code):
 def test_an_unknown_language_lists_the_codes(world, run):
     report = run("KE-1,Amina,Klingon", header="external_id,full_name,language")
     assert located(report) == {(2, "preferred_language", "invalid_language")}
-    assert report.problems[0]["message"] == "'Klingon' is not a known language: use one of en, es, fr, pt, sw, qu."
+    assert report.problems[0]["message"] == (
+        "'Klingon' is not a known language: use one of en, es, fr, pt, sw, qu."
+    )
 
 
 @pytest.mark.parametrize(
@@ -589,3 +591,33 @@ def test_export_streams_with_a_fixed_number_of_queries(world, directory, django_
         member(world.kibera, Role.MEMBER, external_id=f"KE-X{n}")
     with django_assert_max_num_queries(6):
         assert len(list(person_export_rows(user=world.admin, collective=world.alpha, params={}))) > 30
+
+
+def test_a_first_register_with_a_person_on_rows_in_different_chunks_creates_them_once(tmp_path, db):
+    """A collective's first import skips the database look-ups; a person repeated further down the file
+    (another group, another chunk) must still be found, not inserted twice."""
+    from minga.core.bulk import get_record_type
+    from minga.core.bulk.formats import open_table
+    from minga.core.bulk.runner import run_import
+    from tests.factories.architecture import make_group
+    from tests.factories.core import make_collective, make_user
+
+    fresh = make_collective(slug="fresh")
+    root = make_group(fresh)
+    make_group(fresh, parent=root, code="one")
+    make_group(fresh, parent=root, code="two")
+    admin = make_user(superuser=True)
+    rows = ["external_id,full_name,group"] + [f"X{n},Person {n},one" for n in range(6_000)]
+    rows.append("X1,Person 1,two")  # the same person, in the second chunk, joining another group
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = run_import(
+        record_type=get_record_type("people"), actor=admin, collective=fresh, table=open_table(path)
+    )
+    assert report.committed, report.summary()
+    assert (report.created, report.updated, report.rejected) == (6_000, 1, 0)
+    assert Person.objects.filter(collective=fresh, external_id="X1").count() == 1
+    assert set(Person.objects.get(external_id="X1").memberships.values_list("group__code", flat=True)) == {
+        "one",
+        "two",
+    }
