@@ -23,11 +23,15 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
+from minga.activities.api import router as activities_router
 from minga.architecture.api import router as architecture_router
 from minga.core.api_bulk import router as bulk_router
 from minga.core.api_support import ApiAuth, install_error_handlers
 from minga.core.api_support.docs import LocalSwagger
 from minga.core.api_support.errors import json_error
+from minga.learning.api import router as learning_router
+from minga.measurement.api import router as measurement_router
+from minga.pathways.api import router as pathways_router
 from minga.people.api import router as people_router
 
 
@@ -103,3 +107,7 @@ install_error_handlers(api)
 api.add_router("/", architecture_router)
 api.add_router("/", people_router)
 api.add_router("/", bulk_router)
+api.add_router("/", measurement_router)
+api.add_router("/", pathways_router)
+api.add_router("/", learning_router)
+api.add_router("/", activities_router)

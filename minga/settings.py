@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "minga.core",
     "minga.architecture",
     "minga.people",
+    "minga.measurement",
+    "minga.pathways",
+    "minga.learning",
+    "minga.activities",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,8 @@ urlpatterns = [
     path("", include("minga.core.urls")),
     path("", include("minga.people.urls")),
     path("", include("minga.architecture.urls")),
+    path("", include("minga.measurement.urls")),
+    path("", include("minga.pathways.urls")),
+    path("", include("minga.learning.urls")),
+    path("", include("minga.activities.urls")),
 ]

@@ -47,6 +47,14 @@ DEMO_MISSION = (
     "and group here is invented; the places are real.)"
 )
 BATCH = 20_000
+# The domain apps' parts of the demo, in dependency order (measurement's indicators before the pathway
+# conditions and activities that use them). See `_extend`.
+DEMO_EXTENSIONS = (
+    "minga.measurement.demo",
+    "minga.pathways.demo",
+    "minga.learning.demo",
+    "minga.activities.demo",
+)
 
 GROUP_COLUMNS = (
     "id", "collective_id", "code", "name", "layer", "kind_id", "parent_id", "path", "depth", "place_name",
@@ -132,6 +140,7 @@ class DemoResult:
     metrics: str = ""
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step
     logins: list[DemoLogin] = field(default_factory=list)
+    extras: dict[str, int] = field(default_factory=dict)  # what the domain apps added, by name
 
 
 def demo_collective() -> Collective | None:
@@ -269,6 +278,19 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
         for email, _label, holder in LOGINS[1:]:
             user = _ensure_login(email)
             Person.objects.filter(pk=getattr(demo, holder)).update(user=user, email=email)
+    extras: dict[str, int] = {}
+    for module_name in DEMO_EXTENSIONS:
+        extras.update(
+            _extend(
+                module_name,
+                collective=collective,
+                actor=operator,
+                size=size,
+                seed=seed,
+                today=today,
+                progress=progress,
+            )
+        )
     result = DemoResult(
         created=True,
         size=size,
@@ -291,9 +313,37 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
             "sets": result.sets,
             "people": result.people,
             "memberships": result.memberships,
+            **extras,
         },
     )
+    result.extras = extras
     return result
+
+
+def _extend(
+    module_name: str,
+    *,
+    collective: Collective,
+    actor: Any,
+    size: str,
+    seed: int,
+    today: dt.date,
+    progress: Progress,
+) -> dict[str, int]:
+    """Let a domain app add its part of the demo (indicators, a pathway, activities…) once the
+    architecture and the people exist. Each app's `demo.populate(**kwargs) -> {what: count}` owns its
+    data; an app that has none yet is skipped."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            return {}
+        raise
+    populate = module.populate
+    counts: dict[str, int] = populate(
+        collective=collective, actor=actor, size=size, seed=seed, today=today, progress=progress
+    )
+    return counts
 
 
 def _group_rows(

@@ -1,0 +1,1 @@
+"""Collective activities: Activities in the five areas, campaigns, institutions, outcomes and stories."""

@@ -1,0 +1,1 @@
+"""Collective activities: the models."""

@@ -1,0 +1,5 @@
+"""Learning and sharing what works: the API router mounted under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["learning"])

@@ -1,0 +1,1 @@
+"""Learning and sharing what works: the models."""

@@ -1,0 +1,1 @@
+"""Shared measurement: Indicators, reporting periods, data values, targets, rollups and dashboards."""

@@ -1,0 +1,5 @@
+"""Shared measurement: the API router mounted under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["measurement"])

@@ -1,0 +1,1 @@
+"""Shared measurement: the models."""

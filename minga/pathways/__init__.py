@@ -1,0 +1,1 @@
+"""Collective pathways: Pathways, stages, group progress, the funnel and the strategy log."""

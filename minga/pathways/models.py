@@ -1,0 +1,1 @@
+"""Collective pathways: the models."""
