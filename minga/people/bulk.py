@@ -217,6 +217,13 @@ class PeopleImporter(Importer):
             if given is not None:
                 fields["consent_given_at"] = self._moment(given)
                 fields["consent_purpose"] = purpose[:300]
+        elif "consent_purpose" in present and v["consent_purpose"]:
+            # A purpose with no date would be dropped without a word: consent needs both.
+            bad(
+                "consent_given_on" if "consent_given_on" in present else "consent_purpose",
+                "consent_date_required",
+                "Give the date consent was given (YYYY-MM-DD), or leave the purpose empty.",
+            )
         group = None
         grant = None
         role: str = Role.MEMBER.value

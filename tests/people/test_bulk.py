@@ -271,7 +271,7 @@ def test_an_old_consent_date_does_not_undo_a_withdrawal(world, run):
     [
         ("2024-03-01", None),
         ("2024-03-01T09:30:00", None),  # as spreadsheets export a date with a time
-        ("", None),
+        ("", "consent_date_required"),  # a purpose alone would be lost
         ("01/03/2024", "invalid_date"),
         ("2024-13-01", "invalid_date"),
         ("2999-01-01", "invalid_date"),
@@ -286,6 +286,18 @@ def test_consent_dates(world, run, cell, problem):
         assert person("KE-1").has_consent is bool(cell)
     else:
         assert located(report) == {(2, "consent_given_on", problem)}
+
+
+def test_neither_consent_date_nor_purpose_means_no_consent(world, run):
+    report = run("KE-1,Amina,,", header="external_id,full_name,consent_given_on,consent_purpose")
+    assert report.committed and report.created == 1
+    assert person("KE-1").has_consent is False
+
+
+def test_a_consent_purpose_without_its_date_column_is_reported(world, run):
+    report = run("KE-1,Amina,Records", header="external_id,full_name,consent_purpose")
+    assert located(report) == {(2, "consent_purpose", "consent_date_required")}
+    assert Person.objects.filter(external_id="KE-1").exists() is False
 
 
 def test_a_consent_date_needs_a_purpose(world, run):
