@@ -406,3 +406,21 @@ def test_a_bad_row_is_located_explained_and_nothing_is_saved(world, tmp_path, ex
     assert report.problems[0]["message"].endswith(".")
     assert not report.committed and report.rejected == 1
     assert PeopleState.now() == before
+
+
+def test_a_dry_run_of_valid_rows_counts_like_the_real_run_across_chunks(world, tmp_path, small_chunks):
+    """A person on several rows (one per membership) in different chunks: the preview must not count
+    them as made twice, because each chunk sees what the earlier ones would have made."""
+    rows = [
+        "KE-1,one@example.org,Person 1,ke-nai-kib,member",
+        "KE-2,two@example.org,Person 2,ke-nai-kib,member",
+        "KE-1,one@example.org,Person 1,ke-cst-mom,member",
+        "KE-3,three@example.org,Person 3,ke-cst-mom,member",
+    ]
+    path = write(tmp_path, people_csv(*rows))
+    counts = []
+    for dry_run in (True, False):
+        report = import_file(path, actor=world.admin, collective=world.alpha, mode="valid", dry_run=dry_run)
+        counts.append((report.rows, report.created, report.updated, report.unchanged, report.rejected))
+    assert counts[0] == counts[1]
+    assert imported() == ["KE-1", "KE-2", "KE-3"]

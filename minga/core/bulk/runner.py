@@ -12,6 +12,7 @@ A dry run does all of the work, including the writes, and rolls it back: its cou
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -213,22 +214,22 @@ def run_import(
                 report.committed = True
                 audit()  # in the import's transaction: no import without its entry, nor the reverse
         else:
-            for chunk in chunks():
-                try:
+            # A dry run keeps every chunk (as savepoints) until the end, so that each chunk sees what
+            # the earlier ones would have made, as in the real run; then it undoes them all at once.
+            with transaction.atomic() if dry_run else contextlib.nullcontext():
+                for chunk in chunks():
                     with transaction.atomic():
                         record(one_chunk(chunk), len(chunk))
-                        if dry_run:
-                            raise _RollBack
-                        if on_chunk_committed:
+                        if on_chunk_committed and not dry_run:
                             on_chunk_committed(skip_rows + report_rows_done(), report)
-                except _RollBack:
-                    pass
-                if progress:
-                    progress(report.rows, table.fraction_read())
-            late = importer.take_early_rejections()
-            if late:
-                record(ChunkOutcome(rejected=late), 0)
-            report.committed = not dry_run
+                    if progress:
+                        progress(report.rows, table.fraction_read())
+                late = importer.take_early_rejections()
+                if late:
+                    record(ChunkOutcome(rejected=late), 0)
+                if dry_run:
+                    raise _RollBack
+            report.committed = True
     except _RollBack:
         pass
     except _FileFailed as failed:
