@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 
 from minga.architecture.models import Group, GroupKind, group_visibility_q
 from minga.core.choices import Visibility
@@ -274,7 +274,9 @@ def approved_q(prefix: str = "") -> Q:
     """Values covered by an approval still in force: one for their period on their group or an ancestor."""
     approvals = (
         Approval.objects.filter(period_id=OuterRef(f"{prefix}period_id"), revoked_at__isnull=True)
-        .annotate(value_path=OuterRef(f"{prefix}group__path"))
+        .annotate(
+            value_path=ExpressionWrapper(OuterRef(f"{prefix}group__path"), output_field=models.CharField())
+        )
         .filter(value_path__startswith=F("group__path"))
     )
     return Q(Exists(approvals))

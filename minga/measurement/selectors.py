@@ -451,9 +451,41 @@ def entry_grid(
     return rows
 
 
+def option_codes_by_id(ids: Iterable[int]) -> dict[int, str]:
+    """Option id → code (0 → "")."""
+    wanted = [i for i in ids if i]
+    codes = (
+        dict(DisaggregationOption.objects.filter(pk__in=wanted).values_list("pk", "code")) if wanted else {}
+    )
+    codes[TOTAL] = ""
+    return codes
+
+
 def option_codes(indicators: Sequence[Indicator]) -> dict[int, str]:
     """Option id → code for the indicators' disaggregations (0 → "")."""
     dis_ids = {i.disaggregation_id for i in indicators if i.disaggregation_id}
     codes = dict(DisaggregationOption.objects.filter(disaggregation_id__in=dis_ids).values_list("pk", "code"))
     codes[TOTAL] = ""
     return codes
+
+
+# --- analytics requests (API, dashboard, pivot) ---------------------------------------------------
+
+
+def periods_from(
+    collective: Collective, kind: str, text: str, *, today: dt.date, default_count: int = 12
+) -> list[ReportingPeriod]:
+    """Stored periods named by `text`: "202601:202612" (a range), "202601,202603" (a list), one code, or
+    blank (the last `default_count` periods of `kind` up to today). Raises `periods.PeriodError`."""
+    text = (text or "").strip()
+    if not text:
+        return recent_periods(collective, kind, default_count, until=today)
+    if ":" in text:
+        first, _, last = text.partition(":")
+        a, b = periods.parse_period(first), periods.parse_period(last)
+        if a.kind != b.kind:
+            raise periods.PeriodError("Both ends of a range must be periods of the same kind.")
+        return periods_between(collective, a.kind, a.code, b.code)
+    codes = [periods.parse_period(part).code for part in text.split(",") if part.strip()]
+    stored = {p.code: p for p in ReportingPeriod.objects.filter(collective=collective, code__in=codes)}
+    return sorted((stored[c] for c in codes if c in stored), key=lambda p: p.start)

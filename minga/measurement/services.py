@@ -63,6 +63,11 @@ def _is_admin(actor: Any, collective: Collective) -> bool:
     return scope.is_superuser or collective.pk in scope.admin_collectives
 
 
+def may_define(actor: Any, collective: Collective) -> bool:
+    """Whether `actor` defines what `collective` measures (its backbone admins): no query."""
+    return _is_admin(actor, collective)
+
+
 def _require_admin(actor: Any, collective: Collective) -> None:
     if not _is_admin(actor, collective):
         raise DomainError.single(
