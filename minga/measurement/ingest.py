@@ -199,7 +199,15 @@ class ValueWriter:
     """Validates and writes batches of values for one actor in one collective; keeps lookups across
     batches (a file import calls `write` once per chunk)."""
 
-    def __init__(self, *, actor: Any, collective: Collective, source: str, today: dt.date | None = None):
+    def __init__(
+        self,
+        *,
+        actor: Any,
+        collective: Collective,
+        source: str,
+        today: dt.date | None = None,
+        blank_deletes: bool = True,
+    ):
         self.actor = actor
         self.collective = collective
         self.source = source
@@ -213,6 +221,8 @@ class ValueWriter:
         self.options_loaded: set[int] = set()
         self.seen: dict[tuple[int, int, str, int], int] = {}  # key → first location (across batches)
         self.rules: list[ValidationRule] | None = None
+        # A blank value deletes the stored one (API, web grid); files leave it alone instead.
+        self.blank_deletes = blank_deletes
 
     # -- lookups ----------------------------------------------------------------------------------------
 
@@ -407,7 +417,7 @@ class ValueWriter:
         except CellError as error:
             bad("value", error.code, str(error))
         blank = value is None and not text
-        if blank and indicator.required and not problems:
+        if blank and indicator.required and self.blank_deletes and not problems:
             bad("value", "required", f"{indicator.code!r} is required: give a value.")
         if value is not None:
             if indicator.min_value is not None and value < indicator.min_value:
@@ -470,7 +480,7 @@ class ValueWriter:
         for r in kept:
             old = existing.get((r.indicator.pk, r.group[0], r.period.pk or 0, r.option))
             if r.delete:
-                if old is None:
+                if old is None or not self.blank_deletes:
                     outcome.unchanged += 1
                 else:
                     deletes.append((r, old))
