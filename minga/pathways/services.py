@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from minga.architecture.models import Group, Layer
 from minga.core.audit import audit_record, diff_fields, snapshot
+from minga.core.choices import Role
 from minga.core.errors import DomainError, NotFound, Problem
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
@@ -97,6 +98,12 @@ def may_submit(actor: Any, group: Group) -> bool:
     """Whether `actor` may submit progress for `group`: its lead, a coordinator above it, an admin."""
     scope = scope_for(actor)
     return may_verify(actor, group) or group.pk in scope.lead_groups
+
+
+def may_record_in_bulk(actor: Any, collective: Collective) -> bool:
+    """Whether `actor` coordinates some subtree of `collective` (or is its admin): bulk updates."""
+    scope = scope_for(actor)
+    return is_admin(actor, collective) or (collective.pk, Role.COORDINATOR) in scope.roles
 
 
 def _require_admin(actor: Any, collective: Collective | int) -> None:
