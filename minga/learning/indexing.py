@@ -1,0 +1,274 @@
+"""Keeping the search index in step with the material: chunking, embeddings and the full-text table.
+
+Every practice, resource and session is cut into passages (a few paragraphs each, under their heading)
+that carry an anchor (`passage-<n>`) so a citation links to the exact place on the page. The services
+call `index_practice` / `index_resource` / `index_session` after each create or update and
+`unindex_*` before a delete; nothing else writes passages.
+
+- SQLite: a separate FTS5 table `learning_passage_fts` (rowid = passage id) written here.
+- PostgreSQL: a generated `search_vector` tsvector column with a GIN index (see the migration), so
+  the database keeps it in step by itself.
+- Embeddings: wordllama (256 dimensions, weights shipped with the package, no download) stored as
+  float16 bytes on each passage.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import connection
+
+from minga.learning.models import Passage, PassageKind, Practice, Resource, Session
+
+FTS_TABLE = "learning_passage_fts"
+CHUNK_CHARS = 900
+MAX_PASSAGES_PER_SOURCE = 5_000
+EMBED_DIM = 256
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+@functools.cache
+def _model() -> Any:
+    """The wordllama model, loaded once per process from the package's own files (≈0.2 s)."""
+    import wordllama  # type: ignore[import-untyped]
+    from wordllama import WordLlama
+
+    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length float32 embeddings of `texts` (one row each)."""
+    if not texts:
+        return np.zeros((0, EMBED_DIM), dtype=np.float32)
+    vectors = np.asarray(_model().embed(list(texts), norm=True), dtype=np.float32)
+    return vectors
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return vector.astype(np.float16).tobytes()
+
+
+def from_bytes(blob: bytes | memoryview | None) -> np.ndarray:
+    if blob is None:
+        return np.zeros(EMBED_DIM, dtype=np.float32)
+    return np.frombuffer(bytes(blob), dtype=np.float16).astype(np.float32)
+
+
+# --- chunking -------------------------------------------------------------------------------------
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _pack(paragraphs: Iterable[str], limit: int) -> list[str]:
+    """Paragraphs packed into chunks of at most ~`limit` characters; an over-long paragraph is cut at
+    sentence ends (and a sentence longer than the limit, at the limit)."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in paragraphs:
+        pieces = [paragraph] if len(paragraph) <= limit else split_sentences(paragraph)
+        for piece in pieces:
+            while len(piece) > limit:
+                if current:
+                    chunks.append(current)
+                    current = ""
+                chunks.append(piece[:limit])
+                piece = piece[limit:]
+            if current and len(current) + len(piece) + 2 > limit:
+                chunks.append(current)
+                current = ""
+            current = f"{current}\n\n{piece}" if current else piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def chunk_markdown(text: str, *, limit: int = CHUNK_CHARS) -> list[tuple[str, str]]:
+    """(heading, chunk) pairs: Markdown headings start sections, paragraphs are packed inside them."""
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    paragraph: list[str] = []
+
+    def close_paragraph() -> None:
+        if paragraph:
+            sections[-1][1].append(" ".join(line.strip() for line in paragraph))
+            paragraph.clear()
+
+    for line in text.replace("\r\n", "\n").split("\n"):
+        match = _HEADING.match(line)
+        if match:
+            close_paragraph()
+            sections.append((match.group(1)[:200], []))
+        elif not line.strip():
+            close_paragraph()
+        else:
+            paragraph.append(line)
+    close_paragraph()
+    result: list[tuple[str, str]] = []
+    for heading, paragraphs in sections:
+        result.extend((heading, chunk) for chunk in _pack(paragraphs, limit))
+    return result
+
+
+def _tags(tags: Iterable[str]) -> str:
+    cleaned = " ".join(t.strip().lower().replace(" ", "-") for t in tags if t and t.strip())
+    return f" {cleaned} "[:400] if cleaned else ""
+
+
+def practice_sections(practice: Practice) -> list[tuple[str, str]]:
+    parts = [
+        ("Summary", practice.summary),
+        ("The problem", practice.problem),
+        ("The method", practice.method),
+        ("Context", practice.context),
+        ("Evidence", practice.evidence),
+    ]
+    result: list[tuple[str, str]] = []
+    for heading, text in parts:
+        for sub, chunk in chunk_markdown(text or ""):
+            result.append((sub or heading, chunk))
+    return result
+
+
+def session_sections(session: Session) -> list[tuple[str, str]]:
+    result: list[tuple[str, str]] = []
+    for heading, text in (("Agenda", session.agenda), ("Notes", session.notes)):
+        for sub, chunk in chunk_markdown(text or ""):
+            result.append((sub or heading, chunk))
+    return result
+
+
+def resource_sections(resource: Resource) -> list[tuple[str, str]]:
+    body = resource.text or ""
+    if resource.description:
+        body = f"{resource.description}\n\n{body}"
+    return chunk_markdown(body)
+
+
+# --- writing the index ----------------------------------------------------------------------------
+
+
+def build_passages(source: Practice | Resource | Session) -> list[Passage]:
+    """Unsaved passages (with embeddings) for one source."""
+    if isinstance(source, Practice):
+        sections = practice_sections(source)
+        common: dict[str, Any] = {
+            "collective_id": source.collective_id,
+            "kind": PassageKind.PRACTICE,
+            "practice": source,
+            "title": source.title,
+            "language": (source.languages or ["en"])[0],
+            "tags": _tags(source.tags),
+        }
+    elif isinstance(source, Resource):
+        sections = resource_sections(source)
+        common = {
+            "collective_id": source.collective_id,
+            "kind": PassageKind.RESOURCE,
+            "resource": source,
+            "title": source.title,
+            "language": source.language or "en",
+            "tags": _tags(source.tags),
+        }
+    else:
+        sections = session_sections(source)
+        community = source.community
+        common = {
+            "collective_id": community.collective_id,
+            "kind": PassageKind.SESSION,
+            "session": source,
+            "title": f"{community.name}: {source.title}",
+            "language": "en",
+            "tags": _tags([community.topic.split(",")[0]]) if community.topic else "",
+        }
+    sections = sections[:MAX_PASSAGES_PER_SOURCE]
+    passages = [
+        Passage(position=i + 1, anchor=f"passage-{i + 1}", heading=heading, text=text, **common)
+        for i, (heading, text) in enumerate(sections)
+    ]
+    vectors = embed([f"{common['title']}. {p.heading}. {p.text}" for p in passages])
+    for passage, vector in zip(passages, vectors, strict=True):
+        passage.embedding = to_bytes(vector)
+    return passages
+
+
+def _fts_insert(passages: Sequence[Passage]) -> None:
+    if connection.vendor != "sqlite" or not passages:
+        return
+    # Rows left behind under a reused id (e.g. after a test flush) would collide: replace them.
+    _fts_delete([p.pk for p in passages])
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {FTS_TABLE}(rowid, title, heading, text, tags) VALUES (%s, %s, %s, %s, %s)",
+            [(p.pk, p.title, p.heading, p.text, p.tags) for p in passages],
+        )
+
+
+def _fts_delete(ids: Sequence[int]) -> None:
+    if connection.vendor != "sqlite" or not ids:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            batch = list(ids[start : start + 500])
+            marks = ",".join(["%s"] * len(batch))
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", batch)
+
+
+def save_passages(passages: Sequence[Passage], *, batch_size: int = 2_000) -> list[Passage]:
+    """Insert passages and their full-text rows (bulk; ids come back from the database)."""
+    saved: list[Passage] = []
+    for start in range(0, len(passages), batch_size):
+        batch = Passage.objects.bulk_create(passages[start : start + batch_size])
+        _fts_insert(batch)
+        saved.extend(batch)
+    forget_semantic_cache()
+    return saved
+
+
+def _source_filter(source: Practice | Resource | Session) -> dict[str, Any]:
+    if isinstance(source, Practice):
+        return {"practice": source}
+    if isinstance(source, Resource):
+        return {"resource": source}
+    return {"session": source}
+
+
+def unindex(source: Practice | Resource | Session) -> int:
+    """Remove the passages of `source` from the index (call before deleting the source)."""
+    passages = Passage.objects.filter(**_source_filter(source))
+    ids = list(passages.values_list("id", flat=True))
+    _fts_delete(ids)
+    passages.delete()
+    forget_semantic_cache()
+    return len(ids)
+
+
+def index(source: Practice | Resource | Session) -> int:
+    """(Re)index one source: its old passages go, new ones come. Returns the number of passages."""
+    unindex(source)
+    return len(save_passages(build_passages(source)))
+
+
+def rebuild_fts() -> None:
+    """Refill the SQLite full-text table from the passages (repairs a table that drifted)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, title, heading, text, tags) "
+            "SELECT id, title, heading, text, tags FROM learning_passage"
+        )
+
+
+def forget_semantic_cache() -> None:
+    from minga.learning import search
+
+    search.semantic_cache_clear()

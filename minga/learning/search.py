@@ -1,0 +1,326 @@
+"""Search over the passages a user may see: full-text and semantic, merged into one ranking.
+
+1. *Full-text*: SQLite FTS5 (bm25, title and heading weighted above the body) or PostgreSQL
+   (`search_vector @@ to_tsquery('english', …)`, ts_rank_cd). The query never reaches the engine as
+   syntax: it is cut into words, each quoted, joined with OR, so quotes, asterisks, NEAR or a stray
+   parenthesis are plain words. The visibility rule is part of the same SQL statement (the
+   `Passage.objects.visible_to(user)` query as a subquery), so nothing hidden is ranked or counted.
+2. *Semantic*: the query's wordllama embedding against every passage of the collective (a numpy matrix
+   kept in memory per collective, reloaded when the passages change), best candidates then filtered
+   by the same visibility rule.
+3. *Fusion*: reciprocal-rank fusion (score = Σ 1 / (60 + rank)) of the two lists.
+
+Snippets are cut around the first matching word and highlighted here (escaped, then `<mark>`), the same
+way on both databases.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db import connection
+from django.db.models import Count, Max, QuerySet
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from minga.core.models import Collective
+from minga.learning.indexing import EMBED_DIM, FTS_TABLE, embed
+from minga.learning.models import Community, Passage, PassageKind, Practice, Resource, Session
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 24
+CANDIDATES = 60
+SEMANTIC_POOL = 300
+SEMANTIC_FLOOR = 0.2  # cosine below this is noise for short texts
+RRF_K = 60
+SNIPPET_CHARS = 240
+
+_STOPWORD_TEXT = (
+    "a about above after again against all am an and any are as at be because been before being below "
+    "between both but by can could did do does doing down during each few for from further had has have "
+    "having he her here hers herself him himself his how i if in into is it its itself just me more most "
+    "my myself no nor not now of off on once only or other our ours ourselves out over own same she "
+    "should so some such than that the their theirs them themselves then there these they this those "
+    "through to too under until up very was we were what when where which while who whom why will with "
+    "would you your yours yourself yourselves near "
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str = ""
+    tag: str = ""
+    language: str = ""
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    score: float
+    snippet: SafeString
+    url: str
+    semantic: float = 0.0
+    fulltext_rank: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.passage.kind
+
+    @property
+    def title(self) -> str:
+        return self.passage.title
+
+
+@dataclass
+class SearchResults:
+    query: str
+    terms: list[str]
+    hits: list[Hit] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def terms_of(query: str) -> list[str]:
+    """The words of a query that carry meaning: lower-cased, stopwords dropped, duplicates removed."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(query[:MAX_QUERY_CHARS].lower()):
+        if (word not in STOPWORDS and len(word) > 1) or word.isdigit():
+            seen.setdefault(word, None)
+        if len(seen) >= MAX_TERMS:
+            break
+    return list(seen)
+
+
+def passage_url(passage: Passage) -> str:
+    """The page of the passage's source, with the passage's anchor."""
+    slug = passage.collective.slug
+    if passage.kind == PassageKind.PRACTICE:
+        base = reverse("learning:practice_detail", args=[slug, passage.practice_id])
+    elif passage.kind == PassageKind.RESOURCE:
+        base = reverse("learning:resource_detail", args=[slug, passage.resource_id])
+    else:
+        base = reverse("learning:session_detail", args=[slug, passage.session_id])
+    return f"{base}#{passage.anchor}"
+
+
+def highlight(text: str, terms: list[str], *, length: int = SNIPPET_CHARS) -> SafeString:
+    """A window of `text` around the first matching term, escaped, with the terms in <mark>."""
+    lowered = text.lower()
+    first = min((i for i in (_find_word(lowered, t) for t in terms) if i >= 0), default=0)
+    start = max(0, first - length // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    window = text[start : start + length]
+    prefix = "… " if start else ""
+    suffix = " …" if start + length < len(text) else ""
+    escaped: str = escape(window)
+    if terms:
+        pattern = re.compile(r"\b(" + "|".join(re.escape(escape(t)) for t in terms) + r")\w*", re.IGNORECASE)
+        escaped = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+    return mark_safe(f"{prefix}{escaped}{suffix}")
+
+
+def _find_word(lowered: str, term: str) -> int:
+    match = re.search(r"\b" + re.escape(term), lowered)
+    return match.start() if match else -1
+
+
+# --- the candidate set ----------------------------------------------------------------------------
+
+
+def candidates(
+    user: Any,
+    *,
+    collective: Collective | None = None,
+    filters: Filters | None = None,
+    within: Practice | Resource | Session | Community | None = None,
+) -> QuerySet[Passage]:
+    """The passages `user` may see, narrowed by collective, filters and `within` (one source)."""
+    qs = Passage.objects.visible_to(user)
+    if collective is not None:
+        qs = qs.filter(collective=collective)
+    if filters is not None:
+        if filters.kind:
+            qs = qs.filter(kind=filters.kind)
+        if filters.tag:
+            qs = qs.filter(tags__contains=f" {filters.tag.strip().lower().replace(' ', '-')} ")
+        if filters.language:
+            qs = qs.filter(language=filters.language)
+    if isinstance(within, Practice):
+        qs = qs.filter(practice=within)
+    elif isinstance(within, Resource):
+        qs = qs.filter(resource=within)
+    elif isinstance(within, Session):
+        qs = qs.filter(session=within)
+    elif isinstance(within, Community):
+        qs = qs.filter(session__community=within)
+    return qs
+
+
+# --- full text ------------------------------------------------------------------------------------
+
+
+def fulltext_ids(qs: QuerySet[Passage], terms: list[str], *, limit: int = CANDIDATES) -> list[int]:
+    """Ids of passages in `qs` matching any of `terms`, best first."""
+    if not terms:
+        return []
+    sub_sql, sub_params = qs.values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tsquery = " | ".join(terms)
+            cursor.execute(
+                "SELECT id FROM learning_passage, to_tsquery('english', %s) AS q "
+                f"WHERE search_vector @@ q AND id IN ({sub_sql}) "
+                "ORDER BY ts_rank_cd(search_vector, q) DESC, id LIMIT %s",
+                [tsquery, *sub_params, limit],
+            )
+        else:
+            match = " OR ".join(f'"{t}"' for t in terms)
+            cursor.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({sub_sql}) "
+                f"ORDER BY bm25({FTS_TABLE}, 8.0, 4.0, 1.0, 2.0), rowid LIMIT %s",
+                [match, *sub_params, limit],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- semantic -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Matrix:
+    stamp: tuple[Any, ...]
+    ids: np.ndarray
+    vectors: np.ndarray
+
+
+_cache: dict[int, _Matrix] = {}
+_lock = threading.Lock()
+
+
+def semantic_cache_clear() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _stamp(collective_id: int) -> tuple[Any, ...]:
+    row = Passage.objects.filter(collective_id=collective_id).aggregate(
+        n=Count("id"), last=Max("id"), changed=Max("updated_at")
+    )
+    return (row["n"], row["last"], row["changed"])
+
+
+def _matrix(collective_id: int) -> _Matrix:
+    """Every passage embedding of a collective, as one float32 matrix (reloaded when passages change)."""
+    stamp = _stamp(collective_id)
+    with _lock:
+        cached = _cache.get(collective_id)
+    if cached is not None and cached.stamp == stamp:
+        return cached
+    rows = list(
+        Passage.objects.filter(collective_id=collective_id, embedding__isnull=False)
+        .order_by("id")
+        .values_list("id", "embedding")
+    )
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.zeros((len(rows), EMBED_DIM), dtype=np.float32)
+    if rows:
+        blob = b"".join(bytes(r[1] or b"") for r in rows)
+        vectors = np.frombuffer(blob, dtype=np.float16).reshape(len(rows), EMBED_DIM).astype(np.float32)
+    matrix = _Matrix(stamp=stamp, ids=ids, vectors=vectors)
+    with _lock:
+        _cache[collective_id] = matrix
+    return matrix
+
+
+def semantic_ids(
+    qs: QuerySet[Passage], query_vector: np.ndarray, collective_ids: list[int], *, limit: int = CANDIDATES
+) -> list[tuple[int, float]]:
+    """(id, cosine) of the passages of `qs` closest in meaning to the query, best first."""
+    pool: list[tuple[int, float]] = []
+    for collective_id in collective_ids:
+        matrix = _matrix(collective_id)
+        if not len(matrix.ids):
+            continue
+        scores = matrix.vectors @ query_vector
+        take = min(SEMANTIC_POOL, len(scores))
+        top = np.argpartition(-scores, take - 1)[:take]
+        pool.extend((int(matrix.ids[i]), float(scores[i])) for i in top if float(scores[i]) >= SEMANTIC_FLOOR)
+    if not pool:
+        return []
+    pool.sort(key=lambda item: -item[1])
+    allowed = set(qs.filter(id__in=[pk for pk, _ in pool]).values_list("id", flat=True))
+    return [item for item in pool if item[0] in allowed][:limit]
+
+
+# --- together -------------------------------------------------------------------------------------
+
+
+def fuse(*rankings: list[int], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion of ranked id lists: (id, score), best first."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, pk in enumerate(ranking, start=1):
+            scores[pk] = scores.get(pk, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def search(
+    *,
+    user: Any,
+    query: str,
+    collective: Collective | None = None,
+    filters: Filters | None = None,
+    within: Practice | Resource | Session | Community | None = None,
+    limit: int = 20,
+    semantic: bool = True,
+) -> SearchResults:
+    """The passages `user` may see that best match `query` (full-text and meaning, fused)."""
+    query = (query or "").strip()
+    results = SearchResults(query=query[:MAX_QUERY_CHARS], terms=terms_of(query))
+    if len(query) > MAX_QUERY_CHARS:
+        results.problems.append(f"Only the first {MAX_QUERY_CHARS} characters of the question were used.")
+    if not results.terms:
+        return results
+    qs = candidates(user, collective=collective, filters=filters, within=within)
+    ranked_text = fulltext_ids(qs, results.terms)
+    similar: list[tuple[int, float]] = []
+    if semantic:
+        if collective is not None:
+            collective_ids = [collective.pk]
+        else:
+            collective_ids = list(Collective.objects.visible_to(user).values_list("id", flat=True))
+        vector = embed([results.query])[0]
+        similar = semantic_ids(qs, vector, collective_ids)
+    fused = fuse(ranked_text, [pk for pk, _ in similar])[:limit]
+    if not fused:
+        return results
+    cosine = dict(similar)
+    text_rank = {pk: i + 1 for i, pk in enumerate(ranked_text)}
+    passages = Passage.objects.filter(id__in=[pk for pk, _ in fused]).select_related("collective")
+    by_id = {p.pk: p for p in passages}
+    for pk, score in fused:
+        passage = by_id.get(pk)
+        if passage is None:  # deleted between the two queries
+            continue
+        results.hits.append(
+            Hit(
+                passage=passage,
+                score=score,
+                snippet=highlight(passage.text, results.terms),
+                url=passage_url(passage),
+                semantic=cosine.get(pk, 0.0),
+                fulltext_rank=text_rank.get(pk),
+            )
+        )
+    return results
+
+
+KIND_CHOICES = [("", "Everything"), *PassageKind.choices]
