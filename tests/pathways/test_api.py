@@ -94,7 +94,7 @@ def test_submit_verify_and_history_over_the_api(world, pathway):
         "links": ["https://example.org/report"],
     }
     assert (
-        client_for(world, "member").post(f"/pathways/{pathway.pk}/progress/submit", body).status_code == 422
+        client_for(world, "member").post(f"/pathways/{pathway.pk}/progress/submit", body).status_code == 404
     )
     response = client_for(world, "lead").post(f"/pathways/{pathway.pk}/progress/submit", body)
     assert response.status_code == 201 and response.json()["status"] == "pending"
