@@ -239,6 +239,10 @@ def activity_create(
     try:
         with transaction.atomic():
             activity.save()
+            if not activity.code:
+                # Every activity gets a code, so exports re-import onto the same rows.
+                activity.code = f"activity-{activity.pk}"
+                Activity.objects.filter(pk=activity.pk).update(code=activity.code)
     except IntegrityError as error:
         raise DomainError.single("duplicate_code", "Another activity has this code.", field="code") from error
     _set_participants(activity, participants)
