@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from minga.core.bulk import ChunkOutcome, Column, Importer, RecordType, Rejection, SourceRow, register
-from minga.core.choices import Role
 from minga.core.errors import Problem
 from minga.core.models import Collective
-from minga.core.scoping import scope_for
+from minga.measurement import services
 from minga.measurement.ingest import ValueIn, ValueWriter, format_value
 from minga.measurement.models import DataValue, DisaggregationOption
 
@@ -53,14 +52,6 @@ class DataValueImporter(Importer):
             ]
             outcome.rejected.append(Rejection(by_number[number], located))
         return outcome
-
-
-def may_report(actor: Any, collective: Collective) -> bool:
-    """Admins, coordinators and leads of `collective` report values (rows are scoped too): no query."""
-    scope = scope_for(actor)
-    if scope.is_superuser or collective.pk in scope.admin_collectives:
-        return True
-    return any(c == collective.pk and r in (Role.COORDINATOR, Role.LEAD) for c, r in scope.roles)
 
 
 class DataValueRecordType(RecordType):
@@ -100,7 +91,7 @@ class DataValueRecordType(RecordType):
         return DataValueImporter(actor=actor, collective=collective)
 
     def can_import(self, actor: Any, collective: Collective) -> bool:
-        return may_report(actor, collective)
+        return services.may_report(actor, collective)
 
     def export_rows(
         self, *, actor: Any, collective: Collective, filters: Mapping[str, str]

@@ -142,22 +142,10 @@ def rollup(
     """`indicator` over `area` and `period_list`, by period, child unit, group or disaggregation option
     (or one total), by the indicator's aggregation rule, from the values `viewer` may see. Two queries
     (values; labels of the child units or options)."""
-    order = {p.pk: n for n, p in enumerate(sorted(period_list, key=lambda p: p.start))}
     result = Rollup(indicator=indicator, area=area, periods=sorted(period_list, key=lambda p: p.start), by=by)
-    if not order:
-        return result
-    rows = list(
-        DataValue.objects.visible_to(viewer)
-        .filter(area.q(), indicator=indicator, period_id__in=list(order))
-        .values_list("group_id", "group__path", "period_id", "option", "value", "text")
-        .order_by()
-    )
+    rows, flat = _read(viewer, indicator, area, result.periods)
     result.values_read = len(rows)
     rule = indicator.aggregation
-    flat = [
-        (g, order[p], o, v if v is not None or not t else (None if rule != Aggregation.COUNT else 1.0))
-        for g, _, p, o, v, t in rows
-    ]
     result.total = aggregate(rule, flat)
     if not by:
         return result
@@ -179,6 +167,70 @@ def rollup(
         keys = sorted(buckets, key=lambda k: labels.get(k, str(k)))
     result.cells = [(k, labels.get(k, str(k)), aggregate(rule, buckets.get(k, []))) for k in keys]
     return result
+
+
+def _read(
+    viewer: Any, indicator: Indicator, area: Area, period_list: list[ReportingPeriod]
+) -> tuple[list[tuple[int, str, int, int, float | None, str]], list[tuple[int, int, int, float | None]]]:
+    """The visible values of `indicator` in `area` and the periods (one query), and the same as
+    (group, period order, option, value) for `aggregate`."""
+    order = {p.pk: n for n, p in enumerate(period_list)}
+    if not order:
+        return [], []
+    rows = list(
+        DataValue.objects.visible_to(viewer)
+        .filter(area.q(), indicator=indicator, period_id__in=list(order))
+        .values_list("group_id", "group__path", "period_id", "option", "value", "text")
+        .order_by()
+    )
+    counting = indicator.aggregation == Aggregation.COUNT
+    flat = [
+        (g, order[p], o, v if v is not None or not t else (1.0 if counting else None))
+        for g, _, p, o, v, t in rows
+    ]
+    return rows, flat
+
+
+@dataclass
+class Pivot:
+    """Child units (rows) x periods (columns), each cell by the indicator's rule; totals both ways."""
+
+    indicator: Indicator
+    columns: list[str]
+    rows: list[tuple[str, list[float | None], float | None]]
+    column_totals: list[float | None]
+    total: float | None
+
+
+def pivot(*, viewer: Any, indicator: Indicator, area: Area, period_list: Sequence[ReportingPeriod]) -> Pivot:
+    """The table behind the pivot page and its CSV/XLSX export: two queries."""
+    ordered = sorted(period_list, key=lambda p: p.start)
+    rows, flat = _read(viewer, indicator, area, ordered)
+    rule = indicator.aggregation
+    cells: dict[tuple[int, int], list[tuple[int, int, int, float | None]]] = defaultdict(list)
+    by_child: dict[int, list[tuple[int, int, int, float | None]]] = defaultdict(list)
+    by_period: dict[int, list[tuple[int, int, int, float | None]]] = defaultdict(list)
+    for (g, path, _, _, _, _), item in zip(rows, flat, strict=True):
+        child = area.child_key(g, path)
+        cells[(child, item[1])].append(item)
+        by_child[child].append(item)
+        by_period[item[1]].append(item)
+    labels = _labels(viewer, "child", area, ordered, by_child)
+    children = sorted(by_child, key=lambda k: labels.get(k, str(k)))
+    return Pivot(
+        indicator=indicator,
+        columns=[p.code for p in ordered],
+        rows=[
+            (
+                labels.get(child, str(child)),
+                [aggregate(rule, cells.get((child, n), [])) for n in range(len(ordered))],
+                aggregate(rule, by_child[child]),
+            )
+            for child in children
+        ],
+        column_totals=[aggregate(rule, by_period.get(n, [])) for n in range(len(ordered))],
+        total=aggregate(rule, flat),
+    )
 
 
 def _labels(
@@ -402,9 +454,15 @@ def approval_covering(group: Group, period: ReportingPeriod) -> Approval | None:
 class GridRow:
     indicator: Indicator
     option_id: int
+    option_code: str
     option_name: str
     value: str
     comment: str
+
+    @property
+    def key(self) -> str:
+        """The cell's name in the grid form: v-<key> for the value, c-<key> for the comment."""
+        return f"{self.indicator.pk}-{self.option_id}"
 
 
 def indicators_for_group(group: Group, *, day: dt.date) -> list[Indicator]:
@@ -444,11 +502,26 @@ def entry_grid(
     rows = []
     for indicator in indicators:
         cells = options[indicator.disaggregation_id] if indicator.disaggregation_id else [(TOTAL, "", "")]
-        for pk, _code, name in cells:
+        for pk, code, name in cells:
             value, text, comment = stored.get((indicator.pk, pk), (None, "", ""))
             shown = format_value(value, text, indicator.value_type)
-            rows.append(GridRow(indicator, pk, name, shown, comment))
+            rows.append(GridRow(indicator, pk, code, name, shown, comment))
     return rows
+
+
+def options_by_indicator(indicators: Sequence[Indicator]) -> dict[int, list[int]]:
+    """Indicator id → its option ids in order ([0] for an indicator without disaggregation): one query."""
+    dis_ids = {i.disaggregation_id for i in indicators if i.disaggregation_id}
+    by_dis: dict[int, list[int]] = defaultdict(list)
+    for pk, dis in DisaggregationOption.objects.filter(disaggregation_id__in=dis_ids).values_list(
+        "pk", "disaggregation_id"
+    ):
+        by_dis[dis].append(pk)
+    return {i.pk: by_dis[i.disaggregation_id] if i.disaggregation_id else [TOTAL] for i in indicators}
+
+
+def stored_period(collective: Collective | int, code: str) -> ReportingPeriod | None:
+    return ReportingPeriod.objects.filter(collective=collective, code=code).first()
 
 
 def option_codes_by_id(ids: Iterable[int]) -> dict[int, str]:
@@ -489,3 +562,45 @@ def periods_from(
     codes = [periods.parse_period(part).code for part in text.split(",") if part.strip()]
     stored = {p.code: p for p in ReportingPeriod.objects.filter(collective=collective, code__in=codes)}
     return sorted((stored[c] for c in codes if c in stored), key=lambda p: p.start)
+
+
+@dataclass
+class Dashboard:
+    indicator: Indicator
+    area: Area
+    periods: list[ReportingPeriod]
+    trend: Rollup
+    breakdown: Rollup
+    targets: dict[int, float]
+    completeness: Completeness | None
+
+    @property
+    def points(self) -> list[tuple[str, float | None, float | None]]:
+        """(period code, actual, target) for the trend chart and its table."""
+        return [
+            (p.code, value, self.targets.get(p.pk))
+            for p, (_, _, value) in zip(self.trend.periods, self.trend.cells, strict=True)
+        ]
+
+    @property
+    def target_total(self) -> float | None:
+        return sum(self.targets.values()) if self.targets else None
+
+
+def dashboard(
+    *, viewer: Any, indicator: Indicator, area: Area, period_list: Sequence[ReportingPeriod]
+) -> Dashboard:
+    """What the dashboard shows for one indicator over an area: the trend by period, the breakdown by
+    child unit, targets, and completeness of the latest period (a handful of queries)."""
+    trend = rollup(viewer=viewer, indicator=indicator, area=area, period_list=period_list, by="period")
+    breakdown = rollup(viewer=viewer, indicator=indicator, area=area, period_list=period_list, by="child")
+    latest = trend.periods[-1] if trend.periods else None
+    return Dashboard(
+        indicator=indicator,
+        area=area,
+        periods=trend.periods,
+        trend=trend,
+        breakdown=breakdown,
+        targets=targets_for(viewer=viewer, indicator=indicator, area=area, period_list=period_list),
+        completeness=completeness(viewer=viewer, area=area, period=latest, list_limit=20) if latest else None,
+    )

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from minga.architecture.models import Group, GroupKind
 from minga.core.audit import audit_record, diff_fields, snapshot
+from minga.core.choices import Role
 from minga.core.errors import DomainError, NotFound, Problem
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
@@ -66,6 +67,14 @@ def _is_admin(actor: Any, collective: Collective) -> bool:
 def may_define(actor: Any, collective: Collective) -> bool:
     """Whether `actor` defines what `collective` measures (its backbone admins): no query."""
     return _is_admin(actor, collective)
+
+
+def may_report(actor: Any, collective: Collective) -> bool:
+    """Admins, coordinators and leads of `collective` report values (each value is scoped too): no query."""
+    scope = scope_for(actor)
+    if scope.is_superuser or collective.pk in scope.admin_collectives:
+        return True
+    return any(c == collective.pk and r in (Role.COORDINATOR, Role.LEAD) for c, r in scope.roles)
 
 
 def _require_admin(actor: Any, collective: Collective) -> None:
