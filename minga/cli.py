@@ -722,6 +722,54 @@ def network_refresh(
     )
 
 
+# --- learning: ask --------------------------------------------------------------------------------
+
+
+@app.command("ask")
+def ask_command(
+    question: str = typer.Argument(..., help="The question, in quotes."),
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    as_email: str = typer.Option(
+        "", "--as", help="Answer from what this login may see (default: the public material only)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer and citations as JSON."),
+) -> None:
+    """Ask what a collective's material says; the answer cites the passages it comes from."""
+    _django()
+    import json
+
+    from minga.core.models import Collective
+    from minga.learning.ask import ask
+
+    user = _user_by_email(as_email) if as_email else None
+    target = Collective.objects.visible_to(user).filter(slug=collective).first()
+    if target is None:
+        errors.print(f"[red]There is no collective {collective!r} you can see.[/red]")
+        raise typer.Exit(2)
+    if not question.strip():
+        errors.print("[red]Ask a question.[/red]")
+        raise typer.Exit(2)
+    answer = ask(user=user, collective=target, question=question)
+    if as_json:
+        payload = {
+            "question": answer.question,
+            "answer": answer.text,
+            "found": answer.found,
+            "mode": answer.mode,
+            "citations": [c.as_dict() for c in answer.citations],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    typer.echo(answer.text)
+    if answer.note:
+        typer.echo(answer.note, err=True)
+    for c in answer.citations:
+        heading = f" — {c.heading}" if c.heading else ""
+        typer.echo(f"  [{c.number}] {c.title}{heading} ({c.kind}): {c.url}")
+    if not answer.found:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

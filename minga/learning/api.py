@@ -195,7 +195,7 @@ def create_resource(request: ApiRequest, payload: ResourceIn) -> Status[Resource
     return Status(201, resource)
 
 
-@router.post("/learning/resources/upload", response={201: ResourceOut, **ERROR_RESPONSES}, tags=["library"])
+@router.post("/learning/uploads", response={201: ResourceOut, **ERROR_RESPONSES}, tags=["library"])
 @idempotent
 def upload_resource(
     request: ApiRequest,
