@@ -189,12 +189,14 @@ def funnel_chart_spec(funnel: Funnel, *, width: int = 560) -> dict[str, Any]:
             "domain": ["Reached this stage", "At this stage now"],
             "range": ["#9ec5c0", "#0f5f57"],
         },
-        "legend": {"orient": "bottom"},
+        "legend": {"orient": "bottom", "labelFontSize": 12, "symbolSize": 120, "columnPadding": 24},
     }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": width,
         "height": {"step": 34},
+        # Browsers draw the labels in a wider font than vl-convert measures: leave room on the left.
+        "padding": {"left": 40, "right": 20, "top": 5, "bottom": 5},
         "data": {"values": funnel.chart_values()},
         "encoding": {"y": y},
         "layer": [
@@ -212,7 +214,11 @@ def funnel_chart_spec(funnel: Funnel, *, width: int = 560) -> dict[str, Any]:
                 "encoding": {"x": {"field": "groups", "type": "quantitative"}, "text": {"field": "groups"}},
             },
         ],
-        "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif", "axis": {"labelFontSize": 12}},
+        "config": {
+            "view": {"stroke": None},
+            "font": "system-ui, sans-serif",
+            "axis": {"labelFontSize": 13, "titleFontSize": 12},
+        },
     }
 
 
@@ -475,6 +481,7 @@ class TimelineEvent:
     body: list[tuple[str, str]]  # (label, text) pairs shown under the title
     url: str = ""
     link: str = ""
+    rank: int = 0  # orders events of the same day and kind (e.g. version numbers)
 
 
 TimelineSource = Callable[[Any, Collective], Iterable[TimelineEvent]]
@@ -508,6 +515,7 @@ def _version_events(user: Any, collective: Collective) -> Iterable[TimelineEvent
             title=f"{v.pathway.name}: version {v.number}",
             body=[("Change", v.note)] if v.note else [],
             url=reverse("pathways:pathway_detail", args=[collective.slug, v.pathway_id]) + f"#v{v.number}",
+            rank=v.number,
         )
 
 
@@ -524,7 +532,7 @@ def strategy_timeline(
     events = [e for source in TIMELINE_SOURCES for e in source(user, collective)]
     if kinds:
         events = [e for e in events if e.kind in kinds]
-    events.sort(key=lambda e: (e.on, e.kind == "strategy"), reverse=True)
+    events.sort(key=lambda e: (e.on, e.kind == "strategy", e.rank), reverse=True)
     return events[:limit]
 
 

@@ -29,6 +29,8 @@ def markdown(value: str | None) -> SafeString:
     html: list[str] = []
     for block in blocks:
         lines = [line for line in block.split("\n") if line.strip()]
+        if lines and lines[0].lstrip().startswith("#"):
+            html.append(f"<h4>{_inline(lines.pop(0).lstrip().lstrip('#').strip())}</h4>")
         if not lines:
             continue
         if all(_LIST_ITEM.match(line) for line in lines):
@@ -37,10 +39,9 @@ def markdown(value: str | None) -> SafeString:
         elif all(_NUMBERED.match(line) for line in lines):
             items = "".join(f"<li>{_inline(_NUMBERED.sub('', line))}</li>" for line in lines)
             html.append(f"<ol>{items}</ol>")
-        elif len(lines) == 1 and lines[0].startswith("#"):
-            html.append(f"<h4>{_inline(lines[0].lstrip('#').strip())}</h4>")
         else:
-            html.append("<p>" + "<br>".join(_inline(line) for line in lines) + "</p>")
+            # Single line breaks inside a paragraph are wrapping, as in Markdown.
+            html.append("<p>" + " ".join(_inline(line.strip()) for line in lines) + "</p>")
     return mark_safe("\n".join(html))
 
 
