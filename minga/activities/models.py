@@ -140,7 +140,7 @@ class Activity(models.Model):
 
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="activities")
     group = models.ForeignKey(
-        Group, on_delete=models.PROTECT, related_name="activities", help_text="The owner group."
+        Group, on_delete=models.CASCADE, related_name="activities", help_text="The owner group."
     )
     participants = models.ManyToManyField(
         Group, related_name="joined_activities", blank=True, verbose_name="participating groups"
@@ -497,7 +497,7 @@ class Outcome(models.Model):
 
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="outcomes")
     group = models.ForeignKey(
-        Group, on_delete=models.PROTECT, related_name="outcomes", help_text="The group that harvested it."
+        Group, on_delete=models.CASCADE, related_name="outcomes", help_text="The group that harvested it."
     )
     title = models.CharField(max_length=200)
     description = models.TextField(help_text="What changed.")
@@ -547,7 +547,7 @@ class Story(models.Model):
     """A short first-person or group narrative, shared with the teller's consent."""
 
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="stories")
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="stories")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="stories")
     title = models.CharField(max_length=200)
     text = models.TextField()
     teller_name = models.CharField(
