@@ -155,7 +155,7 @@ class Indicator(models.Model):
     value_type = models.CharField(max_length=12, choices=ValueType.choices, default=ValueType.INTEGER)
     aggregation = models.CharField(max_length=8, choices=Aggregation.choices, default=Aggregation.SUM)
     disaggregation = models.ForeignKey(
-        Disaggregation, null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
+        Disaggregation, null=True, blank=True, on_delete=models.RESTRICT, related_name="indicators"
     )
     frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.MONTH)
     kinds = models.ManyToManyField(
@@ -331,7 +331,7 @@ class DataValue(models.Model):
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="+")
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="data_values")
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="values")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.RESTRICT, related_name="values")
     option = models.PositiveIntegerField(default=TOTAL)
     value = models.FloatField(null=True, blank=True)
     text = models.CharField(max_length=500, blank=True)
