@@ -29,7 +29,7 @@ STYLE = {
 COLUMN_TITLES = {0: "Groups", 1: "Activities", 2: "Policy changes & practices", 3: "Outcome"}
 
 
-def _lines(text: str, width: int = 30, count: int = 2) -> list[str]:
+def _lines(text: str, width: int = 28, count: int = 2) -> list[str]:
     lines = textwrap.wrap(text, width) or [""]
     if len(lines) > count:
         lines = lines[:count]

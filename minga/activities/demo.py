@@ -619,8 +619,10 @@ def populate(
     leaves = [g for g in tree if g["depth"] >= 2] or tree
     stories: list[Story] = []
     count = 24 if size == "tiny" else 40
+    order = list(range(len(STORIES))) * (count // len(STORIES) + 1)
+    rng.shuffle(order)
     for n in range(count):
-        title, themes, text = STORIES[n % len(STORIES)]
+        title, themes, text = STORIES[order[n]]
         region = regions[n % len(regions)] if regions else tree[0]
         home = [g for g in leaves if g["path"].startswith(region["path"])] or [region]
         g = rng.choice(home)
@@ -628,7 +630,7 @@ def populate(
             Story(
                 collective=collective,
                 group_id=g["id"],
-                title=title if n < len(STORIES) else f"{title} ({g['name']})",
+                title=title,
                 text=text,
                 teller_name=f"{rng.choice(TELLERS)}, {g['name']}",
                 consent_note=rng.choice(CONSENT_NOTES),

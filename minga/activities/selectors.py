@@ -37,6 +37,13 @@ AREA_COLOURS = {
     Area.LEARNING: "#0f7f6f",
     Area.SYSTEMIC: "#8a6d1d",
 }
+AREA_SHORT = {
+    Area.MOVEMENT: "Movement",
+    Area.DATA: "Data systems",
+    Area.INSTITUTIONS: "Institutions",
+    Area.LEARNING: "Learning",
+    Area.SYSTEMIC: "Systemic solutions",
+}
 LIST_PAGE = 50
 
 
@@ -206,7 +213,7 @@ def areas_overview(
     return AreasOverview(list(summaries.values()), list(rows.values()), momentum, since, today)
 
 
-def momentum_chart_spec(overview: AreasOverview, *, width: int = 640, height: int = 220) -> dict[str, Any]:
+def momentum_chart_spec(overview: AreasOverview, *, width: int = 720, height: int = 240) -> dict[str, Any]:
     """A Vega-Lite spec: activities per quarter, one line per area, in the areas' colours."""
     labels = [str(label) for _, label in Area.choices]
     return {
@@ -214,7 +221,7 @@ def momentum_chart_spec(overview: AreasOverview, *, width: int = 640, height: in
         "width": width,
         "height": height,
         "data": {"values": overview.momentum},
-        "mark": {"type": "line", "point": True, "strokeWidth": 2},
+        "mark": {"type": "line", "point": True, "strokeWidth": 2.5},
         "encoding": {
             "x": {"field": "quarter", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
             "y": {"field": "activities", "type": "quantitative", "title": "Activities"},
@@ -223,10 +230,15 @@ def momentum_chart_spec(overview: AreasOverview, *, width: int = 640, height: in
                 "type": "nominal",
                 "title": None,
                 "scale": {"domain": labels, "range": [AREA_COLOURS[Area(a)] for a in Area.values]},
-                "legend": {"orient": "bottom", "columns": 3, "labelLimit": 260},
+                # The legend is drawn in HTML under the chart (long labels, the areas' colours).
+                "legend": None,
             },
         },
-        "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"},
+        "config": {
+            "view": {"stroke": None},
+            "font": "system-ui, sans-serif",
+            "axis": {"labelFontSize": 12, "titleFontSize": 13},
+        },
     }
 
 
@@ -242,7 +254,13 @@ class CampaignProgress:
 
     @property
     def percent(self) -> float:
-        return round(min(100.0, 100 * self.total / self.campaign.goal), 1) if self.campaign.goal else 0.0
+        """Share of the goal reached (may pass 100)."""
+        return round(100 * self.total / self.campaign.goal, 1) if self.campaign.goal else 0.0
+
+    @property
+    def fill(self) -> float:
+        """How full the thermometer is drawn (at most 100)."""
+        return min(100.0, self.percent)
 
 
 def campaign_progress(user: Any, campaign: Campaign) -> CampaignProgress:
@@ -264,7 +282,7 @@ def campaign_progress(user: Any, campaign: Campaign) -> CampaignProgress:
     return CampaignProgress(campaign, total, by_group, momentum)
 
 
-def campaign_chart_spec(progress: CampaignProgress, *, width: int = 560, height: int = 200) -> dict[str, Any]:
+def campaign_chart_spec(progress: CampaignProgress, *, width: int = 720, height: int = 220) -> dict[str, Any]:
     """Cumulative sign-ups by week (area) with the goal as a rule."""
     goal = progress.campaign.goal
     return {
@@ -276,7 +294,12 @@ def campaign_chart_spec(progress: CampaignProgress, *, width: int = 560, height:
                 "data": {"values": progress.momentum},
                 "mark": {"type": "area", "color": "#e7b9a3", "line": {"color": "#b5562b"}},
                 "encoding": {
-                    "x": {"field": "week", "type": "temporal", "title": None},
+                    "x": {
+                        "field": "week",
+                        "type": "temporal",
+                        "title": None,
+                        "axis": {"format": "%b %Y", "tickCount": 6, "labelOverlap": True},
+                    },
                     "y": {
                         "field": "signups",
                         "type": "quantitative",

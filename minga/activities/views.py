@@ -311,7 +311,7 @@ def areas(request: HttpRequest, slug: str) -> HttpResponse:
             if group
             else [],
             "chart": chart,
-            "areas": list(Area.choices),
+            "areas": [(a, selectors.AREA_SHORT[Area(a)]) for a in Area.values],
         },
     )
 
