@@ -6,7 +6,7 @@ from typing import Any
 
 from minga.core.errors import NotFound
 from minga.core.models import Collective
-from minga.pathways.models import Pathway, ProgressEntry, Stage, StrategyRevision
+from minga.pathways.models import Pathway, ProgressEntry, Stage, StageCondition, StrategyRevision
 
 
 def access_pathway(
@@ -50,4 +50,18 @@ def access_strategy_revision(user: Any, revision_id: int, *, for_edit: bool = Fa
     obj = qs.select_related("collective", "pathway").filter(pk=revision_id).first()
     if obj is None:
         raise NotFound("strategy revision")
+    return obj
+
+
+def access_condition(user: Any, condition_id: int, *, for_edit: bool = False) -> StageCondition:
+    """An indicator condition of a stage of a pathway `user` may see (or edit)."""
+    pathways = Pathway.objects.editable_by(user) if for_edit else Pathway.objects.visible_to(user)
+    obj = (
+        StageCondition.objects.filter(stage__pathway__in=pathways)
+        .select_related("stage__pathway__collective", "indicator")
+        .filter(pk=condition_id)
+        .first()
+    )
+    if obj is None:
+        raise NotFound("condition")
     return obj

@@ -23,12 +23,22 @@ from minga.core.api_support import (
     paginate,
     reference,
 )
+from minga.measurement.access import access_indicator
 from minga.pathways import selectors, services
-from minga.pathways.access import access_entry, access_pathway, access_stage
-from minga.pathways.models import GroupProgress, Pathway, ProgressEntry, Stage, StrategyRevision
+from minga.pathways.access import access_condition, access_entry, access_pathway, access_stage
+from minga.pathways.models import (
+    GroupProgress,
+    Pathway,
+    ProgressEntry,
+    Stage,
+    StageCondition,
+    StrategyRevision,
+)
 from minga.pathways.schemas import (
     BatchIn,
     BatchOut,
+    ConditionIn,
+    ConditionOut,
     EntryFilters,
     EntryOut,
     FunnelFilters,
@@ -137,7 +147,7 @@ def list_versions(request: ApiRequest, pathway_id: int) -> list[dict[str, Any]]:
 @router.get("/pathways/{pathway_id}/stages", response={200: list[StageOut], **ERROR_RESPONSES})
 def list_stages(request: ApiRequest, pathway_id: int) -> Any:
     pathway = access_pathway(request.auth, pathway_id)
-    return pathway.stages.order_by("order", "id")
+    return pathway.stages.order_by("order", "id").prefetch_related("conditions__indicator")
 
 
 @router.post("/pathways/{pathway_id}/stages", response={201: StageOut, **ERROR_RESPONSES})
@@ -159,6 +169,33 @@ def update_stage(request: ApiRequest, stage_id: int, payload: StagePatch) -> Sta
 def delete_stage(request: ApiRequest, stage_id: int) -> Status[None]:
     stage = access_stage(request.auth, stage_id, for_edit=True)
     services.stage_delete(actor=request.auth, stage=stage)
+    return Status(204, None)
+
+
+@router.post("/stages/{stage_id}/conditions", response={201: ConditionOut, **ERROR_RESPONSES})
+@idempotent
+def add_condition(request: ApiRequest, stage_id: int, payload: ConditionIn) -> Status[StageCondition]:
+    """Add an indicator condition to a stage, e.g. members_active ≥ 20 in each of the last 3 periods."""
+    user = request.auth
+    stage = access_stage(user, stage_id, for_edit=True)
+    indicator = reference("indicator_id", access_indicator, user, payload.indicator_id)
+    with fields_as({"indicator": "indicator_id"}):
+        condition = services.stage_condition_add(
+            actor=user,
+            stage=stage,
+            indicator=indicator,
+            comparison=payload.comparison,
+            threshold=payload.threshold,
+            periods=payload.periods,
+        )
+    return Status(201, condition)
+
+
+@router.delete("/conditions/{condition_id}", response={204: None, **ERROR_RESPONSES})
+@idempotent
+def remove_condition(request: ApiRequest, condition_id: int) -> Status[None]:
+    condition = access_condition(request.auth, condition_id, for_edit=True)
+    services.stage_condition_remove(actor=request.auth, condition=condition)
     return Status(204, None)
 
 

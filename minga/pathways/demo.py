@@ -17,6 +17,7 @@ from django.utils import timezone
 from minga.architecture.models import Group, GroupStatus, Layer
 from minga.core.choices import Role
 from minga.core.models import Collective
+from minga.measurement.models import Indicator
 from minga.pathways import services
 from minga.pathways.models import GroupProgress, Pathway, PathwayVersion, ProgressEntry, Stage
 from minga.people.models import Membership
@@ -228,6 +229,16 @@ def _pathway(collective: Collective, actor: Any, today: dt.date) -> Pathway:
             description=description,
             checklist=checklist if name != "Self-sustaining" else checklist[1:],
             requires_verification=verify and name != "Trained",
+        )
+    # A measured criterion, when measurement's part of the demo defined the indicator.
+    members = Indicator.objects.filter(collective=collective, code="members_active").first()
+    if members is not None:
+        services.stage_condition_add(
+            actor=actor,
+            stage=pathway.stages.get(name="Self-sustaining"),
+            indicator=members,
+            threshold=15,
+            periods=3,
         )
     services.pathway_publish(actor=actor, pathway=pathway, note="First version agreed by the assembly")
     # The pathway's later versions follow the strategy revisions (see REVISIONS).

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 
 from minga.architecture.models import Group, GroupSet, Layer
 from minga.core.models import Collective
-from minga.pathways.models import Pathway, Stage, StrategyRevision
+from minga.measurement.models import Indicator, ValueType
+from minga.pathways.models import Pathway, Stage, StageCondition, StrategyRevision
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT_HELP = "Markdown: blank lines between paragraphs, “- ” for lists, **bold**, “## ” for headings."
@@ -233,3 +234,20 @@ class StrategyRevisionForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
+
+
+class ConditionForm(forms.Form):
+    """An indicator condition on a stage: indicator, at least / at most, threshold, over how many periods."""
+
+    indicator = forms.ModelChoiceField(queryset=Indicator.objects.none())
+    comparison = forms.ChoiceField(choices=StageCondition.Comparison.choices, initial="gte")
+    threshold = forms.FloatField()
+    periods = forms.IntegerField(
+        min_value=1, max_value=24, initial=1, label="In each of the last … reported periods"
+    )
+
+    def __init__(self, *args: Any, indicators: QuerySet[Indicator], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["indicator"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = indicators.exclude(value_type=ValueType.TEXT).order_by("name")

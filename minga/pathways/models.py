@@ -177,6 +177,59 @@ class Stage(models.Model):
         return self.name
 
 
+class StageConditionQuerySet(models.QuerySet["StageCondition"]):
+    def visible_to(self, user: Any) -> StageConditionQuerySet:
+        """Conditions of the stages of pathways `user` may see."""
+        return self.filter(stage__pathway__in=Pathway.objects.visible_to(user))
+
+
+class StageCondition(models.Model):
+    """An entry criterion measured by an indicator: e.g. “Members active ≥ 20 in each of the last 3
+    reported periods”. Evaluated against the group's own reported values (measurement's DataValue)."""
+
+    class Comparison(models.TextChoices):
+        AT_LEAST = "gte", "at least"
+        AT_MOST = "lte", "at most"
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="conditions")
+    indicator = models.ForeignKey(
+        "measurement.Indicator", on_delete=models.PROTECT, related_name="stage_conditions"
+    )
+    comparison = models.CharField(max_length=3, choices=Comparison.choices, default=Comparison.AT_LEAST)
+    threshold = models.FloatField()
+    periods = models.PositiveSmallIntegerField(
+        default=1, help_text="In each of the group's last N reported periods (1 to 24)."
+    )
+
+    objects = StageConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stage", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(periods__gte=1, periods__lte=24), name="stagecondition_periods_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        sign = "≥" if self.comparison == self.Comparison.AT_LEAST else "≤"
+        amount = f"{self.threshold:g}"
+        span = (
+            "in the last reported period"
+            if self.periods == 1
+            else f"in each of the last {self.periods} reported periods"
+        )
+        return f"{self.indicator.name} {sign} {amount} {span}"
+
+    def holds_for(self, value: float) -> bool:
+        if self.comparison == self.Comparison.AT_LEAST:
+            return value >= self.threshold
+        return value <= self.threshold
+
+
 class GroupProgressQuerySet(models.QuerySet["GroupProgress"]):
     def visible_to(self, user: Any) -> GroupProgressQuerySet:
         """Progress of the groups `user` may see, on pathways they may see."""

@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
 from minga.core.api_support import PageParams
 from minga.core.choices import Visibility
+
+
+class ConditionOut(Schema):
+    id: int
+    indicator_id: int
+    indicator: str = Field(description="The indicator's code.")
+    comparison: str = Field(description="gte (at least) or lte (at most).")
+    threshold: float
+    periods: int
+    text: str
+
+    @staticmethod
+    def resolve_indicator(obj: object) -> str:
+        return obj.indicator.code  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_text(obj: object) -> str:
+        return obj.describe()  # type: ignore[attr-defined]
+
+
+class ConditionIn(Schema):
+    indicator_id: int
+    comparison: Literal["gte", "lte"] = "gte"
+    threshold: float
+    periods: int = Field(1, ge=1, le=24)
 
 
 class StageOut(Schema):
@@ -18,6 +44,11 @@ class StageOut(Schema):
     description: str
     checklist: list[str]
     requires_verification: bool
+    conditions: list[ConditionOut]
+
+    @staticmethod
+    def resolve_conditions(obj: object) -> list[object]:
+        return list(obj.conditions.all())  # type: ignore[attr-defined]
 
 
 class StageIn(Schema):
@@ -65,7 +96,7 @@ class PathwayDetailOut(PathwayOut):
 
     @staticmethod
     def resolve_stages(obj: object) -> list[object]:
-        return list(obj.stages.order_by("order", "id"))  # type: ignore[attr-defined]
+        return list(obj.stages.order_by("order", "id").prefetch_related("conditions__indicator"))  # type: ignore[attr-defined]
 
 
 class PathwayIn(Schema):

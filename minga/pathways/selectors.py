@@ -30,7 +30,7 @@ from minga.pathways.models import (
     Stage,
     StrategyRevision,
 )
-from minga.pathways.services import may_submit, may_verify, next_stage
+from minga.pathways.services import ConditionCheck, condition_checks, may_submit, may_verify, next_stage
 
 DEFAULT_STALLED_DAYS = 180
 
@@ -316,12 +316,14 @@ class Journey:
     can_submit: bool
     can_verify: bool
     position: int = 0  # 1-based index of the current stage (0: not started)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The next stage's indicator conditions with the group's values: only for those who may submit or
+    # verify (the values may not be public); others see the conditions' wording on the stage.
+    checks: list[ConditionCheck] = field(default_factory=list)
 
 
 def group_journey(user: Any, pathway: Pathway, group: Group, *, peers: int = 6) -> Journey:
     """Where `group` is on `pathway`, what the next stage needs, its history and peers to learn from."""
-    stages = list(pathway.stages.order_by("order", "id"))
+    stages = list(pathway.stages.order_by("order", "id").prefetch_related("conditions__indicator"))
     progress = (
         GroupProgress.objects.visible_to(user)
         .select_related("stage")
@@ -339,6 +341,8 @@ def group_journey(user: Any, pathway: Pathway, group: Group, *, peers: int = 6) 
             )
         )
         pending = next((e for e in history if e.status == ProgressEntry.Status.PENDING), None)
+    can_submit = pathway.is_published and may_submit(user, group)
+    can_verify = may_verify(user, group)
     return Journey(
         pathway=pathway,
         group=group,
@@ -348,9 +352,10 @@ def group_journey(user: Any, pathway: Pathway, group: Group, *, peers: int = 6) 
         pending=pending,
         history=history,
         peers=peer_groups(user, pathway, group, following, limit=peers) if following else [],
-        can_submit=pathway.is_published and may_submit(user, group),
-        can_verify=may_verify(user, group),
+        can_submit=can_submit,
+        can_verify=can_verify,
         position=next((i for i, s in enumerate(stages, 1) if current and s.pk == current.pk), 0),
+        checks=condition_checks(following, group) if following and (can_submit or can_verify) else [],
     )
 
 
@@ -423,6 +428,7 @@ def snapshot_text(snap: dict[str, Any]) -> list[str]:
         lines.append(f"{i}. {stage.get('name', '')}{flag}")
         lines += [f"   {line}" for line in (stage.get("description") or "").splitlines()]
         lines += [f"   [ ] {item}" for item in stage.get("checklist", [])]
+        lines += [f"   [measured] {item}" for item in stage.get("conditions", [])]
     return lines
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,12 +30,14 @@ from minga.core.choices import Role
 from minga.core.errors import DomainError, NotFound, Problem
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
+from minga.measurement.models import TOTAL, DataValue, Indicator
 from minga.pathways.models import (
     GroupProgress,
     Pathway,
     PathwayVersion,
     ProgressEntry,
     Stage,
+    StageCondition,
     StrategyRevision,
 )
 
@@ -196,6 +199,7 @@ def pathway_snapshot(pathway: Pathway) -> dict[str, Any]:
                 "description": s.description,
                 "checklist": list(s.checklist),
                 "requires_verification": s.requires_verification,
+                "conditions": [c.describe() for c in s.conditions.select_related("indicator").order_by("id")],
             }
             for s in pathway.stages.order_by("order", "id")
         ],
@@ -340,6 +344,62 @@ def stage_reorder(*, actor: Any, pathway: Pathway, stage_ids: Sequence[int]) -> 
     return [stages[i] for i in stage_ids]
 
 
+@transaction.atomic
+def stage_condition_add(
+    *,
+    actor: Any,
+    stage: Stage,
+    indicator: Indicator,
+    threshold: float,
+    comparison: str = StageCondition.Comparison.AT_LEAST,
+    periods: int = 1,
+) -> StageCondition:
+    """Add an indicator condition to a stage (a numeric indicator of the same collective)."""
+    pathway = _lock_pathway(actor, stage.pathway)
+    problems = []
+    if indicator.collective_id != pathway.collective_id:
+        problems.append(
+            Problem("invalid_indicator", "This indicator belongs to another collective.", field="indicator")
+        )
+    elif not indicator.is_numeric:
+        problems.append(Problem("not_numeric", "Choose an indicator with numeric values.", field="indicator"))
+    if problems:
+        raise DomainError(problems)
+    condition = StageCondition(
+        stage=stage, indicator=indicator, comparison=comparison, threshold=threshold, periods=periods
+    )
+    _full_clean(condition)
+    condition.save()
+    audit_record(
+        actor=actor,
+        action="stage.condition_add",
+        target=stage,
+        collective=pathway.collective,
+        changes={"condition": condition.describe()},
+    )
+    if pathway.is_published:
+        _new_version(actor, pathway, f"Added a condition to “{stage.name}”")
+    return condition
+
+
+@transaction.atomic
+def stage_condition_remove(*, actor: Any, condition: StageCondition) -> None:
+    """Remove an indicator condition from its stage."""
+    stage = condition.stage
+    pathway = _lock_pathway(actor, stage.pathway)
+    text = condition.describe()
+    condition.delete()
+    audit_record(
+        actor=actor,
+        action="stage.condition_remove",
+        target=stage,
+        collective=pathway.collective,
+        changes={"condition": text},
+    )
+    if pathway.is_published:
+        _new_version(actor, pathway, f"Removed a condition from “{stage.name}”")
+
+
 # --- progress -------------------------------------------------------------------------------------
 
 
@@ -359,14 +419,53 @@ def _clean_links(links: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def condition_problems(stage: Stage, group: Group) -> list[Problem]:
-    """Problems with the stage's indicator conditions for `group` (none yet).
+@dataclass(frozen=True)
+class ConditionCheck:
+    """A stage condition evaluated for one group: the values it looked at, newest first, and the verdict."""
 
-    Extension point: when stages get indicator conditions (measurement data such as "≥ 20 active
-    members for 3 months"), they are evaluated here, so every way in (page, API, bulk) applies them.
-    Each unmet condition becomes a Problem with field "conditions".
+    condition: StageCondition
+    values: list[tuple[str, float]]  # (period code, value)
+
+    @property
+    def met(self) -> bool:
+        return len(self.values) >= self.condition.periods and all(
+            self.condition.holds_for(value) for _, value in self.values
+        )
+
+
+def condition_checks(stage: Stage, group: Group) -> list[ConditionCheck]:
+    """Evaluate the stage's indicator conditions against the group's own reported totals: the group's
+    last N reported periods of the indicator must each meet the threshold (one query per condition)."""
+    checks = []
+    for condition in stage.conditions.select_related("indicator").order_by("id"):
+        rows = (
+            DataValue.objects.filter(
+                indicator_id=condition.indicator_id, group=group, option=TOTAL, value__isnull=False
+            )
+            .order_by("-period__start")
+            .values_list("period__code", "value")[: condition.periods]
+        )
+        checks.append(ConditionCheck(condition, [(code, float(v)) for code, v in rows if v is not None]))
+    return checks
+
+
+def condition_problems(stage: Stage, group: Group) -> list[Problem]:
+    """The stage's unmet indicator conditions for `group`, as problems on the field "conditions".
+
+    Called by every submission (page, API), so the rule holds everywhere at once.
     """
-    return []
+    problems = []
+    for check in condition_checks(stage, group):
+        if not check.met:
+            seen = ", ".join(f"{v:g} ({code})" for code, v in check.values) or "nothing reported yet"
+            problems.append(
+                Problem(
+                    "condition_unmet",
+                    f"Needs {check.condition.describe()}; reported: {seen}.",
+                    field="conditions",
+                )
+            )
+    return problems
 
 
 def next_stage(pathway: Pathway, current: Stage | None) -> Stage | None:
@@ -477,13 +576,15 @@ def progress_submit(
         clean_links = _clean_links(links)
     except DomainError as error:
         problems.extend(error.problems)
-    if progress is not None and not (evidence.strip() or clean_links or evidence_file):
+    unmet = condition_problems(stage, group)
+    measured = stage.conditions.exists() and not unmet  # satisfied conditions are evidence enough
+    if progress is not None and not (evidence.strip() or clean_links or evidence_file or measured):
         problems.append(
             Problem(
                 "evidence_required", "Describe what the group did, or add a link or a file.", field="evidence"
             )
         )
-    problems.extend(condition_problems(stage, group))
+    problems.extend(unmet)
     if problems:
         raise DomainError(problems)
     day = _entry_date(entered_on, progress)

@@ -16,6 +16,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(P + "stages/<int:stage_id>/edit/", views.stage_edit, name="stage_edit"),
     path(P + "stages/<int:stage_id>/delete/", views.stage_delete, name="stage_delete"),
     path(P + "stages/<int:stage_id>/move/", views.stage_move, name="stage_move"),
+    path(P + "stages/<int:stage_id>/conditions/", views.stage_condition_add, name="stage_condition_add"),
+    path(
+        "c/<slug:slug>/pathways/conditions/<int:condition_id>/remove/",
+        views.stage_condition_remove,
+        name="stage_condition_remove",
+    ),
     path(P + "groups/<int:group_id>/", views.journey, name="journey"),
     path(P + "groups/<int:group_id>/back/", views.journey_move_back, name="journey_move_back"),
     path(P + "funnel/", views.funnel, name="funnel"),

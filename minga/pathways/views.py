@@ -23,10 +23,12 @@ from minga.core.errors import DomainError, NotFound
 from minga.core.forms import add_problems
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
+from minga.measurement.models import Indicator
 from minga.pathways import selectors, services
-from minga.pathways.access import access_entry, access_pathway, access_stage
+from minga.pathways.access import access_condition, access_entry, access_pathway, access_stage
 from minga.pathways.forms import (
     BulkForm,
+    ConditionForm,
     GroupFilterForm,
     MoveBackForm,
     PathwayForm,
@@ -129,7 +131,7 @@ def pathway_detail(request: HttpRequest, slug: str, pathway_id: int) -> HttpResp
         _base(
             collective,
             pathway=pathway,
-            stages=list(pathway.stages.order_by("order", "id")),
+            stages=list(pathway.stages.order_by("order", "id").prefetch_related("conditions__indicator")),
             history=selectors.version_history(pathway),
             is_admin=services.is_admin(user, collective),
             my_groups=list(my_groups),
@@ -201,6 +203,7 @@ def stage_edit(request: HttpRequest, slug: str, pathway_id: int, stage_id: int) 
     pathway = access_pathway(request.user, pathway_id, collective=collective, for_edit=True)
     stage = access_stage(request.user, stage_id, pathway=pathway, for_edit=True)
     form = StageForm(request.POST or None, initial=StageForm.initial_for(stage))
+    condition_form = ConditionForm(indicators=_indicators(request.user, collective), prefix="condition")
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_update(actor=request.user, stage=stage, **form.changes())
@@ -209,8 +212,52 @@ def stage_edit(request: HttpRequest, slug: str, pathway_id: int, stage_id: int) 
         else:
             messages.success(request, "Saved.")
             return redirect(_pathway_url(pathway) + "#stages")
-    context = _base(collective, form=form, pathway=pathway, stage=stage)
+    context = _base(
+        collective,
+        form=form,
+        pathway=pathway,
+        stage=stage,
+        conditions=list(stage.conditions.select_related("indicator")),
+        condition_form=condition_form,
+    )
     return _form_response(request, "pathways/stage_form.html", context, form)
+
+
+def _indicators(user: Any, collective: Collective) -> QuerySet[Indicator]:
+    return Indicator.objects.visible_to(user).filter(collective=collective)
+
+
+@require_POST
+def stage_condition_add(request: HttpRequest, slug: str, pathway_id: int, stage_id: int) -> HttpResponse:
+    collective = access_collective(request.user, slug)
+    pathway = access_pathway(request.user, pathway_id, collective=collective, for_edit=True)
+    stage = access_stage(request.user, stage_id, pathway=pathway, for_edit=True)
+    form = ConditionForm(request.POST, indicators=_indicators(request.user, collective), prefix="condition")
+    back = reverse("pathways:stage_edit", args=[collective.slug, pathway.pk, stage.pk]) + "#conditions"
+    if not form.is_valid():
+        messages.error(request, "Choose an indicator and give a threshold and a number of periods (1 to 24).")
+        return redirect(back)
+    try:
+        condition = services.stage_condition_add(actor=request.user, stage=stage, **form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Condition added: {condition.describe()}.")
+    return redirect(back)
+
+
+@require_POST
+def stage_condition_remove(request: HttpRequest, slug: str, condition_id: int) -> HttpResponse:
+    collective = access_collective(request.user, slug)
+    condition = access_condition(request.user, condition_id, for_edit=True)
+    stage = condition.stage
+    if stage.pathway.collective_id != collective.pk:
+        raise NotFound("condition")
+    services.stage_condition_remove(actor=request.user, condition=condition)
+    messages.success(request, "Condition removed.")
+    return redirect(
+        reverse("pathways:stage_edit", args=[collective.slug, stage.pathway_id, stage.pk]) + "#conditions"
+    )
 
 
 @require_POST

@@ -40,6 +40,7 @@ def test_admin_creates_and_publishes_a_pathway_with_a_first_version(world):
         "description": "",
         "checklist": ["We meet"],
         "requires_verification": False,
+        "conditions": [],
     }
     actions = set(AuditEntry.objects.filter(collective=world.alpha).values_list("action", flat=True))
     assert {"pathway.create", "stage.create", "pathway.publish"} <= actions
