@@ -88,6 +88,8 @@ from minga.core.api_support import (
 )
 from minga.core.errors import DomainError
 from minga.core.models import Collective
+from minga.learning.models import Practice, Resource
+from minga.measurement.models import Indicator
 from minga.people.access import access_person
 
 router = Router(tags=["activities"])
@@ -104,7 +106,27 @@ NAMES = {
     "engagements": "engagement_ids",
     "activities": "activity_ids",
     "outcomes": "outcome_ids",
+    "indicators": "indicator_ids",
+    "practices": "practice_ids",
+    "resources": "resource_ids",
 }
+# Request field → (service argument, the linked model).
+LINK_FIELDS: dict[str, tuple[str, Any]] = {
+    "indicator_ids": ("indicators", Indicator),
+    "practice_ids": ("practices", Practice),
+    "resource_ids": ("resources", Resource),
+}
+
+
+def _links(user: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Pop `indicator_ids`, `practice_ids`, `resource_ids` from `data` as visible objects (None stays
+    None: the link is left alone)."""
+    links: dict[str, Any] = {}
+    for field, (name, model) in LINK_FIELDS.items():
+        if field in data:
+            ids = data.pop(field)
+            links[name] = None if ids is None else references(field, model.objects.visible_to(user), ids)
+    return links
 
 
 def _groups(user: Any, field: str, ids: list[int]) -> list[Group]:
@@ -126,7 +148,12 @@ def _activities(user: Any) -> Any:
     return (
         Activity.objects.visible_to(user)
         .select_related("collective", "group", "type", "campaign")
-        .prefetch_related(Prefetch("participants", queryset=Group.objects.only("id", "code", "name")))
+        .prefetch_related(
+            Prefetch("participants", queryset=Group.objects.only("id", "code", "name")),
+            Prefetch("indicators", queryset=Indicator.objects.only("id")),
+            Prefetch("practices", queryset=Practice.objects.only("id")),
+            Prefetch("resources", queryset=Resource.objects.only("id")),
+        )
     )
 
 
@@ -169,6 +196,8 @@ def create_activity(request: ApiRequest, payload: ActivityIn) -> Status[Activity
     collective = reference("collective", access_collective, user, payload.collective)
     group = reference("group_id", access_group, user, payload.group_id, collective=collective)
     participants = _groups(user, "participating_group_ids", payload.participating_group_ids)
+    data = payload.model_dump(exclude={"collective", "group_id", "participating_group_ids", "type"})
+    links = _links(user, data)
     with fields_as(NAMES):
         activity = services.activity_create(
             actor=user,
@@ -176,7 +205,8 @@ def create_activity(request: ApiRequest, payload: ActivityIn) -> Status[Activity
             group=group,
             participants=participants,
             type=_activity_type(collective, payload.type),
-            **payload.model_dump(exclude={"collective", "group_id", "participating_group_ids", "type"}),
+            **links,
+            **data,
         )
     return Status(201, _activities(user).get(pk=activity.pk))
 
@@ -195,6 +225,7 @@ def update_activity(request: ApiRequest, activity_id: int, payload: ActivityPatc
         participants = _groups(user, "participating_group_ids", changes.pop("participating_group_ids") or [])
     if "type" in changes:
         changes["type"] = _activity_type(activity.collective, changes["type"])
+    changes.update(_links(user, changes))
     with fields_as(NAMES):
         services.activity_update(
             actor=user, activity=activity, group=group, participants=participants, **changes
@@ -473,7 +504,9 @@ def _outcomes(user: Any) -> Any:
     return (
         Outcome.objects.visible_to(user)
         .select_related("collective")
-        .prefetch_related("contributing_groups", "contributing_activities", "policy_outcomes")
+        .prefetch_related(
+            "contributing_groups", "contributing_activities", "policy_outcomes", "practices", "indicators"
+        )
     )
 
 
@@ -495,6 +528,7 @@ def _outcome_links(user: Any, changes: dict[str, Any]) -> dict[str, Any]:
         )
     for key in ("contributing_group_ids", "contributing_activity_ids", "policy_outcome_ids"):
         changes.pop(key, None)
+    links.update(_links(user, changes))
     return links
 
 

@@ -32,6 +32,8 @@ from minga.activities.models import (
 from minga.architecture.models import Group
 from minga.core.choices import Visibility
 from minga.core.models import Collective
+from minga.learning.models import Practice, Resource
+from minga.measurement.models import Indicator
 from minga.people.models import Membership
 
 ACTIVITIES = {"tiny": 80, "small": 420, "medium": 3_000, "large": 20_000}
@@ -333,6 +335,45 @@ def _on(today: dt.date, rng: random.Random) -> dt.date:
     """A day in the last two years, more of them recent (the collective grows)."""
     back = int(730 * (1 - rng.random() ** 0.8))
     return today - dt.timedelta(days=back)
+
+
+def _link_indicators_and_practices(
+    collective: Collective, activities: list[Activity], outcomes: list[Outcome], rng: random.Random
+) -> None:
+    """Data drives relate to indicators, learning activities spread practices and use library resources,
+    and half of the outcomes name a contributing practice."""
+    indicators = list(Indicator.objects.filter(collective=collective).values_list("id", flat=True))
+    practices = list(Practice.objects.filter(collective=collective).values_list("id", flat=True))
+    resources = list(Resource.objects.filter(collective=collective).values_list("id", flat=True))
+    rows: dict[Any, list[Any]] = defaultdict(list)
+    for a in activities:
+        if indicators and a.area in (Area.DATA, Area.INSTITUTIONS) and rng.random() < 0.7:
+            for iid in rng.sample(indicators, min(2, len(indicators))):
+                rows[Activity.indicators.through].append(
+                    Activity.indicators.through(activity_id=a.pk, indicator_id=iid)
+                )
+        if practices and a.area in (Area.LEARNING, Area.SYSTEMIC, Area.MOVEMENT) and rng.random() < 0.5:
+            rows[Activity.practices.through].append(
+                Activity.practices.through(activity_id=a.pk, practice_id=rng.choice(practices))
+            )
+        if resources and a.area == Area.LEARNING and rng.random() < 0.4:
+            rows[Activity.resources.through].append(
+                Activity.resources.through(activity_id=a.pk, resource_id=rng.choice(resources))
+            )
+    for n, o in enumerate(outcomes):
+        mine = set(o.contributing_activities.values_list("id", flat=True))
+        applied = sorted({r.practice_id for r in rows[Activity.practices.through] if r.activity_id in mine})
+        chosen = applied[:1] or ([rng.choice(practices)] if practices and n % 2 == 0 else [])
+        for pid in chosen:
+            rows[Outcome.practices.through].append(
+                Outcome.practices.through(outcome_id=o.pk, practice_id=pid)
+            )
+        if indicators and n % 3 == 0:
+            rows[Outcome.indicators.through].append(
+                Outcome.indicators.through(outcome_id=o.pk, indicator_id=rng.choice(indicators))
+            )
+    for model, objs in rows.items():
+        model.objects.bulk_create(objs, batch_size=BATCH)
 
 
 def populate(
@@ -647,6 +688,9 @@ def populate(
         here = [a for a in done[:400] if a.group_id == story.group_id]
         if here:
             story.activities.set(here[:1])
+
+    # Links to the measurement and learning parts of the demo (written before this one).
+    _link_indicators_and_practices(collective, activities, outcomes, rng)
 
     # Named participants: consented members of the leaf groups that ran an activity.
     leaf_activities = [a for a in done if by_id[a.group_id]["depth"] == max_depth][:60]

@@ -166,6 +166,11 @@ class Activity(models.Model):
         default=dict, blank=True, help_text='Counts by category, e.g. {"women": 30, "youth": 12}.'
     )
     visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
+    indicators = models.ManyToManyField(
+        "measurement.Indicator", related_name="collective_activities", blank=True
+    )
+    practices = models.ManyToManyField("learning.Practice", related_name="collective_activities", blank=True)
+    resources = models.ManyToManyField("learning.Resource", related_name="collective_activities", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -511,6 +516,15 @@ class Outcome(models.Model):
         Activity, related_name="contributed_outcomes", blank=True
     )
     policy_outcomes = models.ManyToManyField(PolicyOutcome, related_name="outcomes", blank=True)
+    practices = models.ManyToManyField(
+        "learning.Practice",
+        related_name="harvested_outcomes",
+        blank=True,
+        verbose_name="contributing practices",
+    )
+    indicators = models.ManyToManyField(
+        "measurement.Indicator", related_name="harvested_outcomes", blank=True
+    )
     sources = models.TextField(blank=True, help_text="Where the information comes from.")
     substantiated_by = models.CharField(
         max_length=300, blank=True, help_text="Who independently confirmed it (a role, an organisation)."

@@ -47,6 +47,21 @@ class ActivityOut(Schema):
     participation: dict[str, int]
     visibility: str
     campaign_id: int | None
+    indicator_ids: list[int]
+    practice_ids: list[int]
+    resource_ids: list[int]
+
+    @staticmethod
+    def resolve_indicator_ids(obj: Activity) -> list[int]:
+        return [i.pk for i in obj.indicators.all()]
+
+    @staticmethod
+    def resolve_practice_ids(obj: Activity) -> list[int]:
+        return [p.pk for p in obj.practices.all()]
+
+    @staticmethod
+    def resolve_resource_ids(obj: Activity) -> list[int]:
+        return [r.pk for r in obj.resources.all()]
 
     @staticmethod
     def resolve_collective(obj: Activity) -> str:
@@ -83,6 +98,9 @@ class ActivityIn(Schema):
     participation: dict[str, int] = Field(default_factory=dict)
     participating_group_ids: list[int] = Field(default_factory=list)
     visibility: Visibility = Visibility.PUBLIC
+    indicator_ids: list[int] = Field(default_factory=list, description="Indicators it relates to.")
+    practice_ids: list[int] = Field(default_factory=list, description="Practices it applies or spreads.")
+    resource_ids: list[int] = Field(default_factory=list, description="Library resources it used.")
 
 
 class ActivityPatch(Schema):
@@ -101,6 +119,9 @@ class ActivityPatch(Schema):
     participation: dict[str, int] | None = None
     participating_group_ids: list[int] | None = None
     visibility: Visibility | None = None
+    indicator_ids: list[int] | None = None
+    practice_ids: list[int] | None = None
+    resource_ids: list[int] | None = None
 
 
 class ActivityFilters(PageParams):
@@ -346,6 +367,16 @@ class OutcomeOut(Schema):
     contributing_group_ids: list[int]
     contributing_activity_ids: list[int]
     policy_outcome_ids: list[int]
+    practice_ids: list[int]
+    indicator_ids: list[int]
+
+    @staticmethod
+    def resolve_practice_ids(obj: Outcome) -> list[int]:
+        return [p.pk for p in obj.practices.all()]
+
+    @staticmethod
+    def resolve_indicator_ids(obj: Outcome) -> list[int]:
+        return [i.pk for i in obj.indicators.all()]
 
     @staticmethod
     def resolve_collective(obj: Outcome) -> str:
@@ -379,6 +410,8 @@ class OutcomeIn(Schema):
     contributing_group_ids: list[int] = Field(default_factory=list)
     contributing_activity_ids: list[int] = Field(default_factory=list)
     policy_outcome_ids: list[int] = Field(default_factory=list)
+    practice_ids: list[int] = Field(default_factory=list, description="Contributing practices.")
+    indicator_ids: list[int] = Field(default_factory=list, description="Indicators the change shows in.")
 
 
 class OutcomePatch(Schema):
@@ -394,6 +427,8 @@ class OutcomePatch(Schema):
     contributing_group_ids: list[int] | None = None
     contributing_activity_ids: list[int] | None = None
     policy_outcome_ids: list[int] | None = None
+    practice_ids: list[int] | None = None
+    indicator_ids: list[int] | None = None
 
 
 class OutcomeTransitionIn(Schema):

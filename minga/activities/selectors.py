@@ -28,6 +28,7 @@ from minga.activities.models import (
 )
 from minga.architecture.models import Group
 from minga.core.models import Collective
+from minga.learning.models import Practice
 from minga.people.models import Person
 
 AREA_COLOURS = {
@@ -429,15 +430,17 @@ class ContributionGraph:
 
 
 def contribution_graph(user: Any, outcome: Outcome) -> ContributionGraph:
-    """The chain that contributed to `outcome`, as layers: groups → activities → policy outcomes →
-    the outcome. Only what the reader may see is drawn."""
+    """The chain that contributed to `outcome`, as layers: groups → activities → practices and policy
+    outcomes → the outcome. Only what the reader may see is drawn."""
     visible_groups = Group.objects.visible_to(user)
     activities = list(
         outcome.contributing_activities.filter(pk__in=Activity.objects.visible_to(user).values("id"))
         .select_related("group")
-        .prefetch_related("participants")
+        .prefetch_related("participants", "practices")
         .order_by("starts_on")
     )
+    practices = list(outcome.practices.filter(pk__in=Practice.objects.visible_to(user).values("id")))
+    practice_ids = {p.pk for p in practices}
     groups = {g.pk: g for g in outcome.contributing_groups.filter(pk__in=visible_groups.values("id"))}
     visible_ids = set(
         visible_groups.filter(pk__in=[a.group_id for a in activities]).values_list("id", flat=True)
@@ -461,6 +464,8 @@ def contribution_graph(user: Any, outcome: Outcome) -> ContributionGraph:
         for gid in [a.group_id, *(p.pk for p in a.participants.all())]:
             if gid in groups:
                 edges.append((f"g{gid}", f"a{a.pk}"))
+    for pr in practices:
+        nodes.append(MapNode(f"r{pr.pk}", pr.title, "practice", 2, detail="Practice"))
     for p in policies:
         nodes.append(
             MapNode(f"p{p.pk}", p.title, "policy", 2, detail=f"{p.get_kind_display()} · {p.institution.name}")
@@ -469,10 +474,13 @@ def contribution_graph(user: Any, outcome: Outcome) -> ContributionGraph:
     nodes.append(MapNode(outcome_key, outcome.title, "outcome", 3, detail=outcome.actor))
     with_activity = {src for src, _ in edges}
     for a in activities:
-        target = [f"p{p.pk}" for p in policies] if policies else [outcome_key]
+        applied = [f"r{pr.pk}" for pr in a.practices.all() if pr.pk in practice_ids]
+        target = applied + [f"p{p.pk}" for p in policies] or [outcome_key]
         edges += [(f"a{a.pk}", t) for t in target]
     for p in policies:
         edges.append((f"p{p.pk}", outcome_key))
+    for pr in practices:
+        edges.append((f"r{pr.pk}", outcome_key))
     for g in groups.values():
         if f"g{g.pk}" not in with_activity:
             edges.append((f"g{g.pk}", f"p{policies[0].pk}" if policies else outcome_key))

@@ -214,6 +214,22 @@ def _set_participants(activity: Activity, participants: list[Group] | None) -> N
     activity.participants.set([g for g in participants if g.pk != activity.group_id])
 
 
+def _set_links(obj: Activity | Outcome, links: dict[str, list[Any] | None]) -> None:
+    """Links to indicators, practices and resources (measurement and learning): same collective only."""
+    for name, items in links.items():
+        if items is None:
+            continue
+        _same_collective(items, obj.collective, name)
+        getattr(obj, name).set(items)
+
+
+LINKS = ("indicators", "practices", "resources")
+
+
+def _pop_links(fields: dict[str, Any], names: tuple[str, ...] = LINKS) -> dict[str, list[Any] | None]:
+    return {name: fields.pop(name, None) for name in names}
+
+
 @transaction.atomic
 def activity_create(
     *,
@@ -226,7 +242,9 @@ def activity_create(
     participants: list[Group] | None = None,
     **fields: Any,
 ) -> Activity:
-    """Record an activity owned by `group` (which the actor leads, coordinates or administers)."""
+    """Record an activity owned by `group` (which the actor leads, coordinates or administers), with
+    optional `indicators`, `practices` and `resources` it relates to."""
+    links = _pop_links(fields)
     _unknown(fields, ACTIVITY_FIELDS)
     _require_group_reach(actor, group, collective)
     activity = Activity(
@@ -246,6 +264,7 @@ def activity_create(
     except IntegrityError as error:
         raise DomainError.single("duplicate_code", "Another activity has this code.", field="code") from error
     _set_participants(activity, participants)
+    _set_links(activity, links)
     audit_record(
         actor=actor, action="activity.create", target=activity, changes=snapshot(activity, ["area", "title"])
     )
@@ -262,6 +281,7 @@ def activity_update(
     **changes: Any,
 ) -> Activity:
     """Change an activity; `group` moves it to another owner group within the actor's reach."""
+    links = _pop_links(changes)
     _unknown(changes, ACTIVITY_FIELDS)
     locked = Activity.objects.editable_by(actor).select_for_update().filter(pk=activity.pk).first()
     if locked is None:
@@ -282,8 +302,9 @@ def activity_update(
     except IntegrityError as error:
         raise DomainError.single("duplicate_code", "Another activity has this code.", field="code") from error
     _set_participants(locked, participants)
+    _set_links(locked, links)
     diff = diff_fields(locked, before, [*ACTIVITY_FIELDS, "group"])
-    if diff or participants is not None:
+    if diff or participants is not None or any(v is not None for v in links.values()):
         audit_record(actor=actor, action="activity.update", target=locked, changes=diff)
     return locked
 
@@ -668,7 +689,8 @@ def outcome_create(
     **fields: Any,
 ) -> Outcome:
     """Harvest an outcome as a draft, owned by `group`. `actor_changed` is who changed (the social
-    actor), not the user recording it."""
+    actor), not the user recording it. Contributing `practices` and related `indicators` are optional."""
+    links = _pop_links(fields, ("indicators", "practices"))
     _unknown(fields, OUTCOME_FIELDS)
     _require_group_reach(actor, group, collective)
     if happened_on > timezone.localdate():
@@ -687,6 +709,7 @@ def outcome_create(
     _full_clean(outcome, exclude=["collective", "group"])
     outcome.save()
     _set_contributions(outcome, contributing_groups, contributing_activities, policy_outcomes)
+    _set_links(outcome, links)
     audit_record(actor=actor, action="outcome.create", target=outcome, changes={"title": title})
     return outcome
 
@@ -705,6 +728,7 @@ def outcome_update(
     what was reviewed is what is shown."""
     if "actor_changed" in changes:
         changes["actor"] = changes.pop("actor_changed")
+    links = _pop_links(changes, ("indicators", "practices"))
     _unknown(changes, OUTCOME_FIELDS)
     locked = Outcome.objects.editable_by(actor).select_for_update().filter(pk=outcome.pk).first()
     if locked is None:
@@ -724,6 +748,7 @@ def outcome_update(
     _full_clean(locked, exclude=["collective", "group"])
     locked.save()
     _set_contributions(locked, contributing_groups, contributing_activities, policy_outcomes)
+    _set_links(locked, links)
     audit_record(
         actor=actor, action="outcome.update", target=locked, changes=diff_fields(locked, before, fields)
     )

@@ -28,6 +28,7 @@ from minga.core.charts import render_svg
 from minga.core.errors import DomainError
 from minga.core.forms import add_problems
 from minga.core.models import Collective
+from minga.learning.models import Practice, Resource
 
 GROUP_CHOICES_LIMIT = 500
 
@@ -163,6 +164,9 @@ def activity_detail(request: HttpRequest, slug: str, activity_id: int) -> HttpRe
             "engagements": list(activity.engagements.visible_to(user).select_related("institution")),
             "outcomes": list(activity.contributed_outcomes.visible_to(user)),
             "stories": list(activity.stories.visible_to(user)),
+            "indicators": list(activity.indicators.visible_to(user)),
+            "practices": list(Practice.objects.visible_to(user).filter(collective_activities=activity)),
+            "resources": list(Resource.objects.visible_to(user).filter(collective_activities=activity)),
             "can_edit": can_edit,
             "can_campaign": can_edit and activity.area == Area.MOVEMENT,
         },

@@ -157,6 +157,8 @@ def outcome_detail(request: HttpRequest, slug: str, outcome_id: int) -> HttpResp
             node.url = reverse("activities:activity_detail", args=[collective.slug, pk])
         elif kind == "g":
             node.url = reverse("architecture:group_detail", args=[collective.slug, pk])
+        elif kind == "r":
+            node.url = reverse("learning:practice_detail", args=[collective.slug, pk])
     can_edit = Outcome.objects.editable_by(user).filter(pk=outcome.pk).exists()
     return render(
         request,
@@ -171,6 +173,7 @@ def outcome_detail(request: HttpRequest, slug: str, outcome_id: int) -> HttpResp
             ),
             "graph": graph,
             "stories": list(outcome.stories.visible_to(user)),
+            "indicators": list(outcome.indicators.visible_to(user)),
             "can_edit": can_edit and outcome.status == OutcomeStatus.DRAFT,
             "next_statuses": [(s, OutcomeStatus(s).label) for s in services.outcome_next_statuses(outcome)]
             if can_edit
