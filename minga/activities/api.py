@@ -41,6 +41,8 @@ from minga.activities.schemas import (
     ActivityIn,
     ActivityOut,
     ActivityPatch,
+    ActivityTypeIn,
+    ActivityTypeOut,
     AttendanceIn,
     AttendanceOut,
     CampaignIn,
@@ -155,6 +157,33 @@ def _activities(user: Any) -> Any:
             Prefetch("resources", queryset=Resource.objects.only("id")),
         )
     )
+
+
+# --- activity types -------------------------------------------------------------------------------
+
+
+@router.get("/activity-types", response={200: list[ActivityTypeOut], **ERROR_RESPONSES})
+def list_activity_types(request: ApiRequest, collective: str) -> list[ActivityType]:
+    """The collective's kinds of activity (its own vocabulary)."""
+    found = access_collective(request.auth, collective)
+    return list(ActivityType.objects.visible_to(request.auth).filter(collective=found))
+
+
+@router.post("/activity-types", response={201: ActivityTypeOut, **ERROR_RESPONSES})
+@idempotent
+def create_activity_type(request: ApiRequest, payload: ActivityTypeIn) -> Status[ActivityType]:
+    """Add a kind of activity (backbone admins)."""
+    user = request.auth
+    collective = reference("collective", access_collective, user, payload.collective)
+    kind = services.activity_type_create(
+        actor=user,
+        collective=collective,
+        code=payload.code,
+        name=payload.name,
+        area=payload.area or "",
+        order=payload.order,
+    )
+    return Status(201, kind)
 
 
 # --- activities -----------------------------------------------------------------------------------

@@ -497,3 +497,18 @@ class StoryFilters(PageParams):
     collective: str | None = None
     theme: str | None = None
     group: int | None = None
+
+
+class ActivityTypeOut(Schema):
+    id: int
+    code: str
+    name: str
+    area: str
+
+
+class ActivityTypeIn(Schema):
+    collective: str
+    code: str
+    name: str
+    area: Area | None = None
+    order: int = 0

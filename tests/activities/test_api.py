@@ -244,3 +244,22 @@ def test_stories_hide_the_teller_from_the_public_and_need_consent(world: World) 
     assert created.status_code == 201 and created.json()["themes"] == ["water"]
     assert lead.delete(f"/stories/{created.json()['id']}").status_code == 204
     assert lead.get(f"/stories/{created.json()['id']}").status_code == 404
+
+
+def test_activity_types_are_configured_by_admins(world: World) -> None:
+    admin = ApiClient(world.admin)
+    created = admin.post(
+        "/activity-types", {"collective": "alpha", "code": "data-drive", "name": "Data drive", "area": "data"}
+    )
+    assert created.status_code == 201
+    assert [t["code"] for t in ApiClient().get("/activity-types", {"collective": "alpha"}).json()] == [
+        "data-drive"
+    ]
+    refused = ApiClient(world.coordinator_a).post(
+        "/activity-types", {"collective": "alpha", "code": "x", "name": "X"}
+    )
+    assert refused.status_code == 422 and error_codes(refused) == {"forbidden"}
+    duplicate = admin.post("/activity-types", {"collective": "alpha", "code": "data-drive", "name": "Again"})
+    assert duplicate.status_code == 422
+    used = ApiClient(world.lead).post("/activities", _activity_body(world, type="data-drive"))
+    assert used.status_code == 201 and used.json()["type"] == "data-drive"
