@@ -137,6 +137,9 @@ class _Ready:
     delete: bool
 
 
+_PLAIN_NUMBERS = frozenset({ValueType.INTEGER, ValueType.NUMBER})
+
+
 class CellError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         self.code = code
@@ -145,6 +148,8 @@ class CellError(ValueError):
 
 def parse_value(raw: Any, value_type: str) -> tuple[float | None, str]:
     """(number, text) for a raw value of `value_type`; (None, "") for a blank. Raises CellError."""
+    if type(raw) is str and raw.isascii() and raw.isdigit() and value_type in _PLAIN_NUMBERS:
+        return float(raw), ""  # the common case, a plain count: skip the general parsing
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, ""
     if value_type == ValueType.TEXT:
@@ -221,6 +226,7 @@ class ValueWriter:
         self.options_loaded: set[int] = set()
         self.seen: dict[tuple[int, int, str, int], int] = {}  # key → first location (across batches)
         self.rules: list[ValidationRule] | None = None
+        self.cell_problems: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
         # A blank value deletes the stored one (API, web grid); files leave it alone instead.
         self.blank_deletes = blank_deletes
 
@@ -347,6 +353,34 @@ class ValueWriter:
 
     # -- checks -----------------------------------------------------------------------------------------
 
+    def _cell_problems(self, indicator: _Indicator, period: _Period) -> list[tuple[str, str, str]]:
+        found = []
+        if period.spec.kind != indicator.frequency:
+            found.append(
+                (
+                    "period",
+                    "wrong_period_kind",
+                    f"{indicator.code!r} is reported by {indicator.frequency}, not by {period.spec.kind}.",
+                )
+            )
+        if period.spec.start > self.today:
+            found.append(("period", "future_period", f"The period {period.spec.code} has not started yet."))
+        if period.closes_on is not None and period.closes_on < self.today and not self.is_admin:
+            found.append(
+                ("period", "period_closed", f"Reporting for {period.spec.code} closed on {period.closes_on}.")
+            )
+        if (indicator.active_from and period.spec.end < indicator.active_from) or (
+            indicator.active_until and period.spec.start > indicator.active_until
+        ):
+            found.append(
+                (
+                    "indicator",
+                    "inactive_indicator",
+                    f"{indicator.code!r} is not in use during {period.spec.code}.",
+                )
+            )
+        return found
+
     def _check(self, item: ValueIn, problems: list[Problem]) -> _Ready | None:
         def bad(field_name: str, code: str, message: str) -> None:
             problems.append(Problem(code=code, message=message, field=field_name, row=item.location))
@@ -375,24 +409,13 @@ class ValueWriter:
             return None
         if indicator.kinds and group[2] not in indicator.kinds:
             bad("group", "kind_not_reporting", f"Groups of this kind do not report {indicator.code!r}.")
-        if period.spec.kind != indicator.frequency:
-            bad(
-                "period",
-                "wrong_period_kind",
-                f"{indicator.code!r} is reported by {indicator.frequency}, not by {period.spec.kind}.",
-            )
-        if period.spec.start > self.today:
-            bad("period", "future_period", f"The period {period.spec.code} has not started yet.")
-        if period.closes_on is not None and period.closes_on < self.today and not self.is_admin:
-            bad("period", "period_closed", f"Reporting for {period.spec.code} closed on {period.closes_on}.")
-        if (indicator.active_from and period.spec.end < indicator.active_from) or (
-            indicator.active_until and period.spec.start > indicator.active_until
-        ):
-            bad(
-                "indicator",
-                "inactive_indicator",
-                f"{indicator.code!r} is not in use during {period.spec.code}.",
-            )
+        # The checks of an indicator in a period are the same for every group: work them out once.
+        cell = (indicator.pk, period.spec.code)
+        found_problems = self.cell_problems.get(cell)
+        if found_problems is None:
+            found_problems = self.cell_problems[cell] = self._cell_problems(indicator, period)
+        for field_name, code, message in found_problems:
+            bad(field_name, code, message)
         option = TOTAL
         option_code = (item.option or "").strip()
         if indicator.disaggregation is None:
@@ -503,24 +526,24 @@ class ValueWriter:
     def _existing(
         self, ready: list[_Ready]
     ) -> dict[tuple[int, int, int, int], tuple[int, float | None, str, str]]:
-        """Stored values under the batch's keys: key → (id, value, text, comment); one query per 5,000."""
+        """Stored values under the batch's keys: key → (id, value, text, comment). One query per
+        (indicator, period) of the batch, each an index seek on the natural key (indicator, period,
+        group, option) for the batch's groups."""
         found: dict[tuple[int, int, int, int], tuple[int, float | None, str, str]] = {}
-        stored = [r for r in ready if r.period.pk is not None]
-        if not stored:
-            return found
-        indicators = sorted({r.indicator.pk for r in stored})
-        period_ids = sorted({r.period.pk for r in stored if r.period.pk is not None})
-        groups = sorted({r.group[0] for r in stored})
-        for start in range(0, len(groups), LOOKUP_BATCH):
-            g_where, g_params = in_list("group_id", groups[start : start + LOOKUP_BATCH])
-            i_where, i_params = in_list("indicator_id", indicators)
-            p_where, p_params = in_list("period_id", period_ids)
-            for pk, ind, grp, per, opt, value, text, comment in select(
-                "SELECT id, indicator_id, group_id, period_id, option, value, text, comment "
-                f"FROM {VALUE_TABLE} WHERE {i_where} AND {p_where} AND {g_where}",
-                [*i_params, *p_params, *g_params],
-            ):
-                found[(ind, grp, per, opt)] = (pk, value, text, comment)
+        cells: dict[tuple[int, int], set[int]] = {}
+        for r in ready:
+            if r.period.pk is not None:
+                cells.setdefault((r.indicator.pk, r.period.pk), set()).add(r.group[0])
+        for (indicator_id, period_id), group_set in cells.items():
+            groups = sorted(group_set)
+            for start in range(0, len(groups), LOOKUP_BATCH):
+                g_where, g_params = in_list("group_id", groups[start : start + LOOKUP_BATCH])
+                for pk, grp, opt, value, text, comment in select(
+                    "SELECT id, group_id, option, value, text, comment "
+                    f"FROM {VALUE_TABLE} WHERE indicator_id = %s AND period_id = %s AND {g_where}",
+                    [indicator_id, period_id, *g_params],
+                ):
+                    found[(indicator_id, grp, period_id, opt)] = (pk, value, text, comment)
         return found
 
     def _apply(

@@ -354,7 +354,6 @@ class DataValue(models.Model):
         indexes = [
             # Completeness and the entry grid: one group's values in a period.
             models.Index(fields=["group", "period"], name="datavalue_group_period_idx"),
-            models.Index(fields=["collective", "period"], name="datavalue_coll_period_idx"),
         ]
 
     def __str__(self) -> str:
