@@ -21,7 +21,8 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.urls import reverse
 
 from minga.architecture.models import Group, GroupSet, GroupStatus, Layer
-from minga.core.models import Collective
+from minga.core.models import AuditEntry, Collective
+from minga.measurement.models import Indicator, Target
 from minga.pathways.models import (
     GroupProgress,
     Pathway,
@@ -525,10 +526,63 @@ def _version_events(user: Any, collective: Collective) -> Iterable[TimelineEvent
         )
 
 
-# Where the timeline's events come from. Extension point: when measurement records indicator and
-# target changes (with dates), add a source here that yields them as TimelineEvent(kind="indicator" or
-# "target") from measurement's own selectors, scoped with its `visible_to(user)`.
-TIMELINE_SOURCES: list[TimelineSource] = [_strategy_events, _version_events]
+MEASUREMENT_AUDIT_LIMIT = 5_000
+
+
+def _measurement_events(user: Any, collective: Collective) -> Iterable[TimelineEvent]:
+    """Indicators introduced (grouped by day), indicator definitions changed, and targets set (grouped
+    by day and indicator), read from measurement and the audit log, limited to what `user` may see."""
+    indicators = Indicator.objects.visible_to(user).filter(collective=collective)
+    introduced: dict[dt.date, list[str]] = defaultdict(list)
+    for name, active_from, created_at in indicators.values_list("name", "active_from", "created_at"):
+        introduced[active_from or created_at.date()].append(name)
+    for day, labels in introduced.items():
+        labels.sort()
+        title = (
+            f"Indicator introduced: {labels[0]}"
+            if len(labels) == 1
+            else f"{len(labels)} indicators introduced"
+        )
+        yield TimelineEvent(on=day, kind="indicator", title=title, body=[("Indicators", ", ".join(labels))])
+    audit = AuditEntry.objects.filter(
+        collective=collective, action__in=["indicator.update", "target.set"]
+    ).values_list("action", "target_id", "at", "changes")[:MEASUREMENT_AUDIT_LIMIT]
+    rows = list(audit)
+    names = dict(
+        indicators.filter(pk__in=[int(t) for a, t, _, _ in rows if a == "indicator.update"]).values_list(
+            "pk", "name"
+        )
+    )
+    target_ids = [int(t) for a, t, _, _ in rows if a == "target.set"]
+    target_indicator = dict(
+        Target.objects.visible_to(user)
+        .filter(pk__in=target_ids, indicator__in=indicators)
+        .values_list("pk", "indicator__name")
+    )
+    targets: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for action, target_id, at, changes in rows:
+        if action == "indicator.update" and int(target_id) in names:
+            fields = ", ".join(sorted(changes)) if isinstance(changes, dict) else ""
+            yield TimelineEvent(
+                on=at.date(),
+                kind="indicator",
+                title=f"Indicator changed: {names[int(target_id)]}",
+                body=[("Changed", fields)] if fields else [],
+            )
+        elif action == "target.set" and int(target_id) in target_indicator:
+            targets[(at.date(), target_indicator[int(target_id)])] += 1
+    for (day, name), count in targets.items():
+        yield TimelineEvent(
+            on=day,
+            kind="target",
+            title=f"Targets set: {name}",
+            body=[("Targets", f"{count} group target{'s' if count != 1 else ''} set or changed")],
+        )
+
+
+# Where the timeline's events come from: each source scopes its own reads. Another app lower in the
+# stack can contribute by adding a function here (apps above pathways must not: dependencies point down).
+TIMELINE_SOURCES: list[TimelineSource] = [_strategy_events, _version_events, _measurement_events]
 
 
 def strategy_timeline(

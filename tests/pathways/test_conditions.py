@@ -149,3 +149,24 @@ def test_conditions_over_the_api(world, setup):
         },
     )
     assert submit.status_code == 422 and error_codes(submit) == {"condition_unmet"}
+
+
+def test_timeline_shows_indicator_and_target_changes_to_those_who_see_them(client, world, setup):
+    from minga.measurement.services import indicator_update, target_set
+
+    _, _, members, _ = setup
+    indicator_update(actor=world.admin, indicator=members, description="People at two meetings or more")
+    period = make_period(world.alpha, "2026-06")
+    target_set(actor=world.admin, indicator=members, group=world.kibera, period=period, value=25)
+    target_set(actor=world.admin, indicator=members, group=world.mombasa, period=period, value=30)
+    timeline = reverse("pathways:timeline", args=["alpha"])
+    client.force_login(world.admin)
+    html = client.get(timeline).content.decode()
+    assert "Indicator introduced: Members active" in html
+    assert "Indicator changed: Members active" in html and "description" in html
+    assert "Targets set: Members active" in html and "2 group targets set or changed" in html
+    client.force_login(world.coordinator_b)  # sees Mombasa's target, not Kibera's (a private group)
+    html = client.get(timeline, {"kind": "target"}).content.decode()
+    assert "1 group target set or changed" in html
+    client.logout()  # both groups are private: a visitor sees no target
+    assert "Targets set" not in client.get(timeline).content.decode()
