@@ -770,6 +770,53 @@ def ask_command(
         raise typer.Exit(1)
 
 
+# --- measurement: rollups --------------------------------------------------------------------------
+
+measurement_app = typer.Typer(help="Shared measurement: rollups of indicators.", no_args_is_help=True)
+app.add_typer(measurement_app, name="measurement")
+
+
+@measurement_app.command("rollup")
+def measurement_rollup(
+    indicator: str = typer.Argument(..., help="Code of the indicator."),
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    within: str = typer.Option("", "--within", help="Code of a group: only its subtree."),
+    period: str = typer.Option("", "--period", help="A range 202501:202512, a list, a code; blank: last 12"),
+    by: str = typer.Option("child", "--by", help="period, child, group, option, or '' for the total."),
+    as_email: str = typer.Option("", "--as", help="Add up what this login may see (default: the public)."),
+) -> None:
+    """Roll an indicator up over the collective or a subtree, as the dashboard and the API do."""
+    _django()
+    from django.utils import timezone
+
+    from minga.architecture.models import Group
+    from minga.core.models import Collective
+    from minga.measurement import periods, selectors
+    from minga.measurement.models import Indicator
+
+    user = _user_by_email(as_email) if as_email else None
+    target = Collective.objects.visible_to(user).filter(slug=collective).first()
+    found = Indicator.objects.visible_to(user).filter(collective=target, code=indicator).first()
+    group = Group.objects.visible_to(user).filter(collective=target, code=within).first() if within else None
+    if target is None or found is None or (within and group is None) or by not in selectors.BY_CHOICES:
+        errors.print("[red]Unknown collective, indicator, group or --by (for what you may see).[/red]")
+        raise typer.Exit(2)
+    try:
+        period_list = selectors.periods_from(target, found.frequency, period, today=timezone.localdate())
+    except periods.PeriodError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    area = selectors.Area(target, group=group)
+    result = selectors.rollup(viewer=user, indicator=found, area=area, period_list=period_list, by=by)
+    table = Table(title=f"{found.name} ({found.get_aggregation_display()}), {area.label}")
+    table.add_column(by or "total")
+    table.add_column("value", justify="right")
+    for _, label, value in result.cells:
+        table.add_row(label, "-" if value is None else f"{value:,.6g}")
+    table.add_row("[b]all[/b]", "-" if result.total is None else f"[b]{result.total:,.6g}[/b]")
+    console.print(table)
+
+
 def main() -> None:
     app()
 
