@@ -246,3 +246,27 @@ def test_stories_never_show_the_teller_to_the_public(world: World) -> None:
         },
     )
     assert missing.status_code == 422
+
+
+def test_other_list_pages_keep_a_constant_query_count(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    institution = make_institution(world.alpha)
+    for i in range(12):
+        make_engagement(make_institution(world.alpha), world.region_a)
+        make_story(world.region_a if i % 2 else world.region_b, themes=["water", f"t{i % 3}"])
+        campaign = make_campaign(world.kenya)
+        make_signup(campaign, world.region_a, 5)
+        make_policy_outcome(institution, world.region_b)
+    client = _client(world.coordinator_a)
+    for name, limit in (
+        ("institution_list", 10),
+        ("story_list", 9),
+        ("story_themes", 9),
+        ("campaign_list", 8),
+        ("areas", 12),
+    ):
+        with django_assert_max_num_queries(limit):
+            assert client.get(_url(name)).status_code == 200, name
+    with django_assert_max_num_queries(12):
+        assert client.get(_url("institution_detail", institution.pk)).status_code == 200
