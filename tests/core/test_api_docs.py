@@ -55,18 +55,28 @@ def test_swagger_does_not_call_the_online_validator(db):
     assert '"validatorUrl": null' in html
 
 
+# POSTs that write nothing (a question is a read with a body too long for a query string): nothing to
+# duplicate on a retry.
+READ_ONLY_POSTS = {"/ask"}
+
+
 def test_every_write_operation_honours_idempotency_keys():
     unmarked, writes = [], 0
     for _prefix, router in api._routers:
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
-                if set(operation.methods) & {"POST", "PUT", "PATCH", "DELETE"}:
+                if (
+                    set(operation.methods) & {"POST", "PUT", "PATCH", "DELETE"}
+                    and path not in READ_ONLY_POSTS
+                ):
                     writes += 1
                     if not is_idempotent(operation.view_func):
                         unmarked.append((path, operation.methods))
         for _sub_prefix, sub_router, _tags in router._routers:
             raise AssertionError(f"nested router {sub_router} not walked")
-    assert writes == 20 and not unmarked
+    # Every app's writes are walked (architecture, people and bulk alone have twenty), and each is marked.
+    assert writes >= 20
+    assert unmarked == []
 
 
 def test_openapi_schema_is_built_once_per_process(db, monkeypatch):

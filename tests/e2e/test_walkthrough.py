@@ -56,7 +56,8 @@ def test_coordinator_walks_the_collective(
     shot("tree expanded")
 
     # 5. Searching finds a group of the coordinator's subtree…
-    search = page.get_by_role("search")
+    # The directory's own search form (the header's site-wide search is another landmark).
+    search = page.get_by_role("main").get_by_role("search")
     search.get_by_label(re.compile(r"^Search")).fill("Kibera")
     search.get_by_role("button", name="Search").click()
     results = page.get_by_role("main").get_by_role("table")
