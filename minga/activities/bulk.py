@@ -138,11 +138,22 @@ class ActivityImporter(Importer):
                 outcome.rejected.append(Rejection(item.row, problems))
             elif current is None:
                 creates.append(item)
+            elif self._same(item, current):
+                outcome.unchanged += 1
             else:
                 updates.append((item, current))
         self._write(creates, updates)
         outcome.created, outcome.updated = len(creates), len(updates)
         return outcome
+
+    @staticmethod
+    def _same(item: _ActivityRow, current: dict[str, Any]) -> bool:
+        """Whether the row changes nothing (fields it gives, and the participating groups)."""
+        if any(current.get(name) != value for name, value in item.fields.items()):
+            return False
+        return (
+            item.participants is None or set(item.participants) - {item.group[0]} == current["participants"]
+        )
 
     def _parse(self, row: SourceRow, problems: list[Problem]) -> _ActivityRow | None:
         v = row.values
@@ -224,15 +235,19 @@ class ActivityImporter(Importer):
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(codes), 5000):
             part = codes[start : start + 5000]
-            for values in (
-                Activity.objects.filter(collective=self.collective, code__in=part)
-                .values(
-                    "pk", "code", "group_id", "group__path", "area", "title", "starts_on", "ends_on",
-                    "participants_total", "participation",
-                )
-            ):  # fmt: skip
+            for values in Activity.objects.filter(collective=self.collective, code__in=part).values(
+                "pk", "code", "group__path", *UPDATABLE[:-1]
+            ):
                 values["path"] = values.pop("group__path")
+                values["participants"] = set()
                 found[values["code"]] = values
+        by_pk = {v["pk"]: v for v in found.values()}
+        for start in range(0, len(by_pk), 5000):
+            part = list(by_pk)[start : start + 5000]
+            for activity_id, group_id in Activity.participants.through.objects.filter(
+                activity_id__in=part
+            ).values_list("activity_id", "group_id"):
+                by_pk[activity_id]["participants"].add(group_id)
         return found
 
     def _rules(self, item: _ActivityRow, merged: dict[str, Any]) -> list[Problem]:

@@ -88,7 +88,7 @@ def test_admin_imports_activities_and_a_second_run_updates_them(world: World, tm
     rows[0][1] = "Kiosk price survey"
     rows[0][4] = "ke-cst"
     again = run("activities", world.admin, world, write(tmp_path, HEADER, rows))
-    assert (again.created, again.updated) == (0, 2)
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
     survey.refresh_from_db()
     assert survey.title == "Kiosk price survey"
     assert list(survey.participants.values_list("code", flat=True)) == ["ke-cst"]
@@ -165,7 +165,7 @@ def test_exports_reimport_unchanged(world: World, tmp_path: Path) -> None:
         )
     )
     report = run("activities", world.admin, world, path)
-    assert report.ok and (report.created, report.updated) == (0, 2), report.problems
+    assert report.ok and (report.created, report.updated, report.unchanged) == (0, 0, 2), report.problems
     assert list(Activity.objects.get(code="x-1").participants.values_list("code", flat=True)) == ["ke-cst"]
     public_rows = list(record_type.export_rows(actor=world.coordinator_b, collective=world.alpha, filters={}))
     assert [r[0] for r in public_rows] == ["x-1"]  # Kibera is private
