@@ -193,7 +193,7 @@ class StageCondition(models.Model):
 
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="conditions")
     indicator = models.ForeignKey(
-        "measurement.Indicator", on_delete=models.PROTECT, related_name="stage_conditions"
+        "measurement.Indicator", on_delete=models.CASCADE, related_name="stage_conditions"
     )
     comparison = models.CharField(max_length=3, choices=Comparison.choices, default=Comparison.AT_LEAST)
     threshold = models.FloatField()

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('comparison', models.CharField(choices=[('gte', 'at least'), ('lte', 'at most')], default='gte', max_length=3)),
                 ('threshold', models.FloatField()),
                 ('periods', models.PositiveSmallIntegerField(default=1, help_text="In each of the group's last N reported periods (1 to 24).")),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stage_conditions', to='measurement.indicator')),
+                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_conditions', to='measurement.indicator')),
                 ('stage', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='pathways.stage')),
             ],
             options={
