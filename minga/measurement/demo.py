@@ -153,7 +153,7 @@ INDICATORS: tuple[tuple[str, str, str, str, str, bool, str, str, float, float], 
     ("funds_raised_locally", "Funds raised locally", "KES", "number", "sum", False, "17.3", "", 2500, 0.7),
     ("has_bank_account", "Group has a bank account", "", "yes_no", "sum", False, "8.10", "", 1, 0.0),
     ("safeguarding_focal", "Safeguarding focal person named", "", "yes_no", "sum", False, "", "", 1, 0.0),
-    ("group_reported", "Groups reporting", "groups", "integer", "count", False, "", "", 1, 0.0),
+    ("solidarity_fund", "Solidarity fund contributions", "KES", "number", "sum", False, "1.3", "", 800, 0.5),
     (
         "disputes_resolved",
         "Disputes resolved in the group",

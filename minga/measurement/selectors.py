@@ -584,7 +584,16 @@ class Dashboard:
 
     @property
     def target_total(self) -> float | None:
-        return sum(self.targets.values()) if self.targets else None
+        """The targets over the periods by the indicator's rule: the latest one for a stock (last),
+        their mean for an average, else their sum."""
+        if not self.targets:
+            return None
+        ordered = [self.targets[p.pk] for p in self.periods if p.pk in self.targets]
+        if self.indicator.aggregation == Aggregation.LAST:
+            return ordered[-1]
+        if self.indicator.aggregation in (Aggregation.AVERAGE, Aggregation.MIN, Aggregation.MAX):
+            return sum(ordered) / len(ordered)
+        return sum(ordered)
 
 
 def dashboard(
