@@ -55,8 +55,9 @@ def test_last_value_by_period_sums_the_groups_of_each_period(world: Any) -> None
 
 
 def test_breakdown_by_disaggregation_option(world: Any) -> None:
-    enrolled = make_indicator(world.alpha, disaggregation=make_sex_age(world.alpha))
-    options = {o.code: o.pk for o in enrolled.disaggregation.options.all()}
+    sex_age = make_sex_age(world.alpha)
+    enrolled = make_indicator(world.alpha, disaggregation=sex_age)
+    options = {o.code: o.pk for o in sex_age.options.all()}
     march = make_period(world.alpha, "202603")
     make_value(enrolled, world.kibera, march, 3, option=options["f.0-14"])
     make_value(enrolled, world.mombasa, march, 5, option=options["f.0-14"])
