@@ -817,6 +817,48 @@ def measurement_rollup(
     console.print(table)
 
 
+# --- pathways: funnel -----------------------------------------------------------------------------
+
+pathways_app = typer.Typer(help="Collective pathways: the funnel of groups per stage.", no_args_is_help=True)
+app.add_typer(pathways_app, name="pathways")
+
+
+@pathways_app.command("funnel")
+def pathways_funnel(
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    pathway: str = typer.Option("", "--pathway", help="Name or id of the pathway (default: the only one)."),
+    within: str = typer.Option("", "--within", help="Code of a group: only its subtree."),
+    as_email: str = typer.Option("", "--as", help="Count what this login may see (default: the public)."),
+) -> None:
+    """Groups per stage of a pathway (now, reached, waiting for verification, median days), as the
+    funnel page and the API count them."""
+    _django()
+    from minga.architecture.models import Group
+    from minga.core.models import Collective
+    from minga.pathways.models import Pathway
+    from minga.pathways.selectors import GroupFilter, pathway_funnel
+
+    user = _user_by_email(as_email) if as_email else None
+    target = Collective.objects.visible_to(user).filter(slug=collective).first()
+    pathways = Pathway.objects.visible_to(user).filter(collective=target)
+    if pathway:
+        pathways = pathways.filter(pk=int(pathway)) if pathway.isdigit() else pathways.filter(name=pathway)
+    found = list(pathways[:2])
+    group = Group.objects.visible_to(user).filter(collective=target, code=within).first() if within else None
+    if target is None or len(found) != 1 or (within and group is None):
+        errors.print("[red]Unknown collective, pathway (name one if there are several) or group.[/red]")
+        raise typer.Exit(2)
+    funnel = pathway_funnel(user, found[0], GroupFilter(within=group))
+    table = Table(title=f"{found[0].name}: {funnel.filters.label} ({funnel.groups} groups)")
+    for column in ("stage", "now", "reached", "pending", "median days"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for i, row in enumerate(funnel.rows, start=1):
+        days = "-" if row.median_days is None else f"{row.median_days:.0f}"
+        table.add_row(f"{i}. {row.stage.name}", str(row.now), str(row.reached), str(row.pending), days)
+    table.add_row("not started", str(funnel.not_started), "", "", "")
+    console.print(table)
+
+
 def main() -> None:
     app()
 
