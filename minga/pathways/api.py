@@ -226,10 +226,14 @@ def list_progress(request: ApiRequest, pathway_id: int, filters: Query[ProgressF
 
 @router.get("/pathways/{pathway_id}/entries", response={200: Page[EntryOut], **ERROR_RESPONSES})
 def list_entries(request: ApiRequest, pathway_id: int, filters: Query[EntryFilters]) -> dict[str, Any]:
-    """History rows of the groups you can see (`status=pending`: the moves waiting for verification)."""
+    """History rows, with their evidence, of the groups you act for: your own group (leads), your
+    subtree (coordinators), all (admins). `status=pending`: the moves waiting for verification."""
     user = request.auth
     pathway = access_pathway(user, pathway_id)
-    qs = ProgressEntry.objects.visible_to(user).filter(pathway=pathway)
+    # Evidence may name people: like the journey page, show it only to those who may act for the group.
+    qs = ProgressEntry.objects.visible_to(user).filter(
+        pathway=pathway, group__in=Group.objects.editable_by(user).values("id")
+    )
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.group is not None:

@@ -102,6 +102,8 @@ def test_submit_verify_and_history_over_the_api(world, pathway):
     assert client_for(world, "coordinator_b").post(f"/entries/{entry_id}/verify").status_code == 404
     pending = client_for(world, "coordinator_a").get(f"/pathways/{pathway.pk}/entries", {"status": "pending"})
     assert [e["id"] for e in pending.json()["items"]] == [entry_id]
+    for outsider in ("anonymous", "member", "coordinator_b"):  # evidence is for those who act for the group
+        assert client_for(world, outsider).get(f"/pathways/{pathway.pk}/entries").json()["items"] == []
     verified = client_for(world, "coordinator_a").post(f"/entries/{entry_id}/verify")
     assert verified.status_code == 200 and verified.json()["status"] == "accepted"
     progress = client_for(world, "admin").get(f"/pathways/{pathway.pk}/progress").json()["items"]
