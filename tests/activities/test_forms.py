@@ -40,9 +40,10 @@ def test_edit_form_shows_and_saves_participation(world: World) -> None:
     assert "women: 12" in page
     response = client.post(
         _url("activity_edit", activity.pk),
-        {"title": "Renamed", "area": "learning", "group": world.kibera.pk, "participants": [world.region_a.pk],
-         "starts_on": "2025-06-01", "status": "done", "participants_total": "20", "participation": "women: 15",
-         "visibility": "collective", "code": activity.code},
+        {"title": "Renamed", "area": "learning", "group": world.kibera.pk,
+         "participants": [world.region_a.pk], "starts_on": "2025-06-01", "status": "done",
+         "participants_total": "20", "participation": "women: 15", "visibility": "collective",
+         "code": activity.code},
     )  # fmt: skip
     assert response.status_code == 302
     activity.refresh_from_db()
