@@ -212,3 +212,17 @@ def test_period_codes(code: str, kind: str, start: dt.date, end: dt.date, canoni
 def test_bad_period_codes(code: str) -> None:
     with pytest.raises(periods.PeriodError):
         periods.parse_period(code)
+
+
+def test_the_grid_follows_the_form_of_the_groups_kind(world: Any) -> None:
+    from minga.measurement.models import IndicatorSet, IndicatorSetItem
+
+    first = make_indicator(world.alpha, name="Zebra crossings built")
+    second = make_indicator(world.alpha, name="Apples sold")
+    outside = make_indicator(world.alpha, name="Bees kept")
+    form = IndicatorSet.objects.create(collective=world.alpha, code="monthly", name="Monthly")
+    form.kinds.add(world.kibera.kind)
+    IndicatorSetItem.objects.create(indicator_set=form, indicator=first, order=0)
+    IndicatorSetItem.objects.create(indicator_set=form, indicator=second, order=1)
+    found = selectors.indicators_for_group(world.kibera, day=dt.date(2026, 3, 1))
+    assert found == [first, second, outside]
