@@ -214,3 +214,10 @@ def test_entry_index_lists_the_groups_one_reports_for(world: Any, data: dict[str
     response = client(world, "lead").get(url("entry_index"))
     assert [g.code for g in response.context["groups"]] == ["ke-nai-kib"]
     assert client(world, "member").get(url("entry_index")).status_code == 404
+
+
+def test_the_group_page_links_to_its_subtree_dashboard(world: Any, data: dict[str, Any]) -> None:
+    page = client(world, "admin").get(reverse("architecture:group_detail", args=["alpha", world.region_a.pk]))
+    link = f"{url('dashboard')}?within={world.region_a.pk}"
+    assert link.encode() in page.content
+    assert client(world, "admin").get(link).status_code == 200
