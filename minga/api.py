@@ -31,6 +31,7 @@ from minga.core.api_support.docs import LocalSwagger
 from minga.core.api_support.errors import json_error
 from minga.learning.api import router as learning_router
 from minga.measurement.api import router as measurement_router
+from minga.measurement.api_dhis2 import router as dhis2_router
 from minga.pathways.api import router as pathways_router
 from minga.people.api import router as people_router
 
@@ -108,6 +109,7 @@ api.add_router("/", architecture_router)
 api.add_router("/", people_router)
 api.add_router("/", bulk_router)
 api.add_router("/", measurement_router)
+api.add_router("/", dhis2_router)
 api.add_router("/", pathways_router)
 api.add_router("/", learning_router)
 api.add_router("/", activities_router)
