@@ -31,6 +31,7 @@ from minga.measurement.schemas import (
     DataValueOut,
     DataValuesIn,
     DataValuesOut,
+    Dhis2ValueSetIn,
     IndicatorFilters,
     IndicatorIn,
     IndicatorOut,
@@ -338,3 +339,53 @@ def unlock(request: ApiRequest, approval_id: int, payload: UnlockIn) -> dict[str
     return _approval_out(
         services.approval_unlock(actor=request.auth, approval=approval, reason=payload.reason)
     )
+
+
+# --- DHIS2 ----------------------------------------------------------------------------------------
+
+
+@router.post("/dhis2/dataValueSets", response={200: dict[str, Any], **ERROR_RESPONSES}, tags=["dhis2"])
+@idempotent
+def import_dhis2_value_set(
+    request: ApiRequest,
+    collective: str,
+    payload: Dhis2ValueSetIn,
+    dryRun: bool = False,
+) -> dict[str, Any]:
+    """Import a DHIS2 `dataValueSets` JSON (up to 10,000 values) into `collective`; answers DHIS2's
+    import summary (imported, updated, ignored, deleted, conflicts). Same rules as POST /datavalues."""
+    from minga.measurement.dhis2 import Dhis2Mapping, dhis2_import
+
+    found = reference("collective", access_collective, request.auth, collective)
+    value_set = payload.model_dump()
+    return dhis2_import(
+        actor=request.auth,
+        collective=found,
+        value_set=value_set,
+        mapping=Dhis2Mapping.from_json(value_set.pop("mapping")),
+        dry_run=dryRun,
+    )
+
+
+@router.get("/dhis2/dataValueSets", response={200: dict[str, Any], **ERROR_RESPONSES}, tags=["dhis2"])
+def export_dhis2_value_set(
+    request: ApiRequest, collective: str, period: str = "", within: int | None = None, mapping: str = ""
+) -> dict[str, Any]:
+    """The values you may see as a DHIS2 `dataValueSets` JSON; `period` is one code or a comma list,
+    `mapping` an optional JSON object as for the import (Minga codes are mapped back to DHIS2's)."""
+    import json
+
+    from minga.measurement.dhis2 import Dhis2Mapping, dhis2_export
+
+    user = request.auth
+    found = access_collective(user, collective)
+    group = access_group(user, within, collective=found) if within is not None else None
+    try:
+        parsed = Dhis2Mapping.from_json(json.loads(mapping) if mapping else None)
+    except (ValueError, AttributeError):
+        raise DomainError.single("invalid", "The mapping must be a JSON object.", field="mapping") from None
+    codes = [c.strip() for c in period.split(",") if c.strip()]
+    try:
+        return dhis2_export(viewer=user, collective=found, period_codes=codes, within=group, mapping=parsed)
+    except periods.PeriodError as error:
+        raise DomainError.single("invalid_period", str(error), field="period") from None

@@ -211,3 +211,25 @@ class CompletenessOut(Schema):
     missing: int
     rate: float
     missing_groups: list[str]
+
+
+class Dhis2Value(Schema):
+    dataElement: str = ""
+    period: str = ""
+    orgUnit: str = ""
+    categoryOptionCombo: str = ""
+    attributeOptionCombo: str = ""
+    value: Any = None
+    comment: str = ""
+
+
+class Dhis2ValueSetIn(Schema):
+    """A DHIS2 `dataValueSets` payload, with an optional `mapping` from DHIS2 identifiers to Minga codes:
+    {"dataElement": {uid: indicator}, "orgUnit": {uid: group}, "categoryOptionCombo": {uid: option},
+    "period": {dhis2: iso}}."""
+
+    dataSet: str = ""
+    period: str = ""
+    orgUnit: str = ""
+    dataValues: list[Dhis2Value] = Field(default_factory=list, max_length=MAX_BATCH)
+    mapping: dict[str, dict[str, str]] = Field(default_factory=dict)
