@@ -68,6 +68,7 @@ def test_lead_sends_evidence_coordinator_verifies_and_the_funnel_tells_the_story
     page.goto(reverse("pathways:verification_queue", args=[slug, pathway.pk]))
     expect(page.get_by_role("heading", name="Verification queue")).to_be_visible()
     shot("verification queue")
+    page.screenshot(path="/tmp/pathways-queue.png", full_page=True)
     assert sent.status == ProgressEntry.Status.PENDING
     page.get_by_role("button", name=f"Verify {lead_group.name}").click()
     expect(page.get_by_role("status")).to_contain_text(lead_group.name)
@@ -75,8 +76,15 @@ def test_lead_sends_evidence_coordinator_verifies_and_the_funnel_tells_the_story
     assert sent.status == ProgressEntry.Status.ACCEPTED
     _log_out(page)
 
-    # 4. The admin reads the funnel: a chart and the same figures in a table.
+    # 4. The admin sees the measured condition of the last stage on its page, then reads the funnel: a
+    # chart and the same figures in a table.
     log_in("admin@demo.minga.local", DEMO_PASSWORD)
+    last = pathway.stages.get(name="Self-sustaining")
+    page.goto(reverse("pathways:stage_edit", args=[slug, pathway.pk, last.pk]))
+    expect(page.get_by_role("heading", name="Measured conditions")).to_be_visible()
+    expect(page.get_by_text("Members active ≥ 15 in each of the last 3 reported periods")).to_be_visible()
+    page.screenshot(path="/tmp/pathways-stage.png", full_page=True)
+    shot("stage with a measured condition")
     page.goto(reverse("pathways:funnel", args=[slug, pathway.pk]))
     expect(page.get_by_role("heading", name="Groups per stage")).to_be_visible()
     expect(page.locator(".funnel-chart svg")).to_be_visible()
