@@ -206,8 +206,9 @@ def _fts_insert(passages: Sequence[Passage]) -> None:
     _fts_delete([p.pk for p in passages])
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {FTS_TABLE}(rowid, title, heading, text, tags) VALUES (%s, %s, %s, %s, %s)",
-            [(p.pk, p.title, p.heading, p.text, p.tags) for p in passages],
+            f"INSERT INTO {FTS_TABLE}(rowid, title, heading, text, tags, collective) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(p.pk, p.title, p.heading, p.text, p.tags, p.collective_id) for p in passages],
         )
 
 
@@ -263,8 +264,8 @@ def rebuild_fts() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FTS_TABLE}")
         cursor.execute(
-            f"INSERT INTO {FTS_TABLE}(rowid, title, heading, text, tags) "
-            "SELECT id, title, heading, text, tags FROM learning_passage"
+            f"INSERT INTO {FTS_TABLE}(rowid, title, heading, text, tags, collective) "
+            "SELECT id, title, heading, text, tags, collective_id FROM learning_passage"
         )
 
 

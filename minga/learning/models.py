@@ -352,6 +352,8 @@ class Passage(models.Model):
         ordering = ["kind", "position", "id"]
         indexes = [
             models.Index(fields=["collective", "kind"], name="passage_coll_kind_idx"),
+            # the newest passage of a collective in one seek: the semantic cache's staleness check
+            models.Index(fields=["collective", "id"], name="passage_coll_id_idx"),
             models.Index(fields=["practice", "position"], name="passage_practice_idx"),
             models.Index(fields=["resource", "position"], name="passage_resource_idx"),
             models.Index(fields=["session", "position"], name="passage_session_idx"),

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from minga.core.models import Collective
+from minga.core.scoping import scope_for
 from minga.learning.indexing import EMBED_DIM, FTS_TABLE, embed
 from minga.learning.models import Community, Passage, PassageKind, Practice, Resource, Session
 
@@ -38,6 +40,9 @@ CANDIDATES = 60
 SEMANTIC_POOL = 300
 SEMANTIC_FLOOR = 0.2  # cosine below this is noise for short texts
 RRF_K = 60
+FTS_BATCH = 400
+COMMON_CAP = 3_000
+FTS_ROUNDS = 3
 SNIPPET_CHARS = 240
 
 _STOPWORD_TEXT = (
@@ -51,6 +56,7 @@ _STOPWORD_TEXT = (
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"\w+", re.UNICODE)
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -164,29 +170,138 @@ def candidates(
     return qs
 
 
+_candidate_cache: OrderedDict[tuple[Any, ...], QuerySet[Passage]] = OrderedDict()
+_CANDIDATE_CACHE_SIZE = 256
+
+
+def _cached_candidates(
+    user: Any,
+    *,
+    collective: Collective | None,
+    filters: Filters | None,
+    within: Practice | Resource | Session | Community | None,
+) -> QuerySet[Passage]:
+    """`candidates(...)`, built once per scope and arguments in this process: the visibility rule is
+    a large filter that takes Django longer to assemble than the database takes to run it. The cached
+    QuerySet holds only the scope's ids and paths (no rows); callers always `filter()` a clone."""
+    key = (
+        scope_for(user),
+        collective.pk if collective is not None else None,
+        filters,
+        (type(within).__name__, within.pk) if within is not None else None,
+    )
+    with _lock:
+        cached = _candidate_cache.get(key)
+        if cached is not None:
+            _candidate_cache.move_to_end(key)
+            return cached
+    qs = candidates(user, collective=collective, filters=filters, within=within)
+    with _lock:
+        _candidate_cache[key] = qs
+        while len(_candidate_cache) > _CANDIDATE_CACHE_SIZE:
+            _candidate_cache.popitem(last=False)
+    return qs
+
+
 # --- full text ------------------------------------------------------------------------------------
 
 
-def fulltext_ids(qs: QuerySet[Passage], terms: list[str], *, limit: int = CANDIDATES) -> list[int]:
-    """Ids of passages in `qs` matching any of `terms`, best first."""
+def fulltext_ids(
+    qs: QuerySet[Passage],
+    terms: list[str],
+    *,
+    collective_ids: list[int] | None = None,
+    limit: int = CANDIDATES,
+) -> list[int]:
+    """Ids of passages in `qs` matching any of `terms`, best first.
+
+    The engine ranks the matches of the collective(s) without the visibility rule (fast: one index
+    walk), and the rule is applied to those ids in batches of FTS_BATCH, best first, until `limit`
+    visible ones are found. When the first FTS_ROUNDS batches are mostly hidden from this user, one
+    query with the rule inside it finishes the job: never a hidden passage, never a missed visible one.
+    """
     if not terms:
         return []
-    sub_sql, sub_params = qs.values("id").query.sql_with_params()
-    with connection.cursor() as cursor:
+    found: list[int] = []
+    for round_ in range(FTS_ROUNDS):
+        ranked = _ranked(terms, collective_ids, limit=FTS_BATCH, offset=round_ * FTS_BATCH)
+        if ranked:
+            allowed = set(qs.filter(id__in=ranked).order_by().values_list("id", flat=True))
+            found.extend(pk for pk in ranked if pk in allowed)
+        if len(found) >= limit or len(ranked) < FTS_BATCH:
+            return found[:limit]
+    return _ranked(terms, collective_ids, limit=limit, offset=0, within=qs)
+
+
+def selective_terms(terms: list[str]) -> tuple[list[str], bool]:
+    """The terms worth selecting with, and whether all of them must match.
+
+    A word found in more than COMMON_CAP passages ("group", "members") adds little to the ranking but
+    makes the engine score most of the index. Each term's frequency is counted up to the cap (one
+    statement, bounded work); the common ones are dropped when a rarer one was asked, and when every
+    term is common, passages must contain all of them."""
+    if len(terms) < 2:
+        return terms, False
+    parts = []
+    params: list[Any] = []
+    for i, term in enumerate(terms):
         if connection.vendor == "postgresql":
-            tsquery = " | ".join(terms)
-            cursor.execute(
-                "SELECT id FROM learning_passage, to_tsquery('english', %s) AS q "
-                f"WHERE search_vector @@ q AND id IN ({sub_sql}) "
-                "ORDER BY ts_rank_cd(search_vector, q) DESC, id LIMIT %s",
-                [tsquery, *sub_params, limit],
+            parts.append(
+                f"SELECT {i}, count(*) FROM (SELECT 1 FROM learning_passage "
+                "WHERE search_vector @@ to_tsquery('english', %s) LIMIT %s) AS t"
             )
         else:
-            match = " OR ".join(f'"{t}"' for t in terms)
+            parts.append(
+                f"SELECT {i}, count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)"
+            )
+        params.extend([term if connection.vendor == "postgresql" else f'"{term}"', COMMON_CAP])
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counts = dict(cursor.fetchall())
+    rare = [t for i, t in enumerate(terms) if 0 < counts.get(i, 0) < COMMON_CAP]
+    if rare:
+        return rare, False
+    common = [t for i, t in enumerate(terms) if counts.get(i, 0) >= COMMON_CAP]
+    return (common, True) if common else (terms, False)
+
+
+def _ranked(
+    terms: list[str],
+    collective_ids: list[int] | None,
+    *,
+    limit: int,
+    offset: int,
+    within: QuerySet[Passage] | None = None,
+) -> list[int]:
+    """Matching passage ids in rank order; `within` puts a whole QuerySet's rule into the statement."""
+    where: list[str] = []
+    params: list[Any] = []
+    id_column = "id" if connection.vendor == "postgresql" else "rowid"
+    collective_column = "collective_id" if connection.vendor == "postgresql" else "collective"
+    if collective_ids is not None:
+        marks = ",".join(["%s"] * len(collective_ids)) or "NULL"
+        where.append(f"{collective_column} IN ({marks})")
+        params.extend(collective_ids)
+    if within is not None:
+        sub_sql, sub_params = within.order_by().values("id").query.sql_with_params()
+        where.append(f"{id_column} IN ({sub_sql})")
+        params.extend(sub_params)
+    extra = "".join(f" AND {clause}" for clause in where)
+    selective, every = selective_terms(terms)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({sub_sql}) "
-                f"ORDER BY bm25({FTS_TABLE}, 8.0, 4.0, 1.0, 2.0), rowid LIMIT %s",
-                [match, *sub_params, limit],
+                "SELECT id FROM learning_passage, to_tsquery('english', %s) AS q "
+                f"WHERE search_vector @@ q{extra} "
+                "ORDER BY ts_rank_cd(search_vector, q) DESC, id LIMIT %s OFFSET %s",
+                [(" & " if every else " | ").join(selective), *params, limit, offset],
+            )
+        else:
+            match = (" AND " if every else " OR ").join(f'"{t}"' for t in selective)
+            cursor.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{extra} "
+                f"ORDER BY bm25({FTS_TABLE}, 8.0, 4.0, 1.0, 2.0), rowid LIMIT %s OFFSET %s",
+                [match, *params, limit, offset],
             )
         return [row[0] for row in cursor.fetchall()]
 
@@ -202,7 +317,6 @@ class _Matrix:
 
 
 _cache: dict[int, _Matrix] = {}
-_lock = threading.Lock()
 
 
 def semantic_cache_clear() -> None:
@@ -211,10 +325,11 @@ def semantic_cache_clear() -> None:
 
 
 def _stamp(collective_id: int) -> tuple[Any, ...]:
-    row = Passage.objects.filter(collective_id=collective_id).aggregate(
-        n=Count("id"), last=Max("id"), changed=Max("updated_at")
-    )
-    return (row["n"], row["last"], row["changed"])
+    """What tells a cached matrix is stale: the newest passage id of the collective (one index seek).
+    Indexing never updates a passage in place, it replaces it with new rows, so any change to the
+    material raises it; passages deleted since the matrix was loaded are dropped by the visibility
+    filter that every candidate goes through."""
+    return (Passage.objects.filter(collective_id=collective_id).aggregate(last=Max("id"))["last"],)
 
 
 def _matrix(collective_id: int) -> _Matrix:
@@ -240,10 +355,9 @@ def _matrix(collective_id: int) -> _Matrix:
     return matrix
 
 
-def semantic_ids(
-    qs: QuerySet[Passage], query_vector: np.ndarray, collective_ids: list[int], *, limit: int = CANDIDATES
-) -> list[tuple[int, float]]:
-    """(id, cosine) of the passages of `qs` closest in meaning to the query, best first."""
+def semantic_pool(query_vector: np.ndarray, collective_ids: list[int]) -> list[tuple[int, float]]:
+    """(id, cosine) of the passages of these collectives closest in meaning to the query, best first,
+    before any visibility rule: the caller keeps only the ids the user may see."""
     pool: list[tuple[int, float]] = []
     for collective_id in collective_ids:
         matrix = _matrix(collective_id)
@@ -253,11 +367,8 @@ def semantic_ids(
         take = min(SEMANTIC_POOL, len(scores))
         top = np.argpartition(-scores, take - 1)[:take]
         pool.extend((int(matrix.ids[i]), float(scores[i])) for i in top if float(scores[i]) >= SEMANTIC_FLOOR)
-    if not pool:
-        return []
     pool.sort(key=lambda item: -item[1])
-    allowed = set(qs.filter(id__in=[pk for pk, _ in pool]).values_list("id", flat=True))
-    return [item for item in pool if item[0] in allowed][:limit]
+    return pool
 
 
 # --- together -------------------------------------------------------------------------------------
@@ -289,16 +400,22 @@ def search(
         results.problems.append(f"Only the first {MAX_QUERY_CHARS} characters of the question were used.")
     if not results.terms:
         return results
-    qs = candidates(user, collective=collective, filters=filters, within=within)
-    ranked_text = fulltext_ids(qs, results.terms)
-    similar: list[tuple[int, float]] = []
-    if semantic:
-        if collective is not None:
-            collective_ids = [collective.pk]
-        else:
-            collective_ids = list(Collective.objects.visible_to(user).values_list("id", flat=True))
-        vector = embed([results.query])[0]
-        similar = semantic_ids(qs, vector, collective_ids)
+    qs = _cached_candidates(user, collective=collective, filters=filters, within=within)
+    if collective is not None:
+        collective_ids = [collective.pk]
+    else:
+        collective_ids = list(Collective.objects.visible_to(user).values_list("id", flat=True))
+    # The best full-text matches and the nearest in meaning, before the visibility rule; then one
+    # query keeps those the user may see.
+    first_batch = _ranked(results.terms, collective_ids, limit=FTS_BATCH, offset=0)
+    pool = semantic_pool(embed([results.query])[0], collective_ids) if semantic else []
+    wanted = set(first_batch) | {pk for pk, _ in pool}
+    allowed = set(qs.filter(id__in=wanted).order_by().values_list("id", flat=True)) if wanted else set()
+    ranked_text = [pk for pk in first_batch if pk in allowed][:CANDIDATES]
+    if len(ranked_text) < CANDIDATES and len(first_batch) == FTS_BATCH:
+        # the first batch was mostly hidden from this user: dig further
+        ranked_text = fulltext_ids(qs, results.terms, collective_ids=collective_ids)
+    similar = [item for item in pool if item[0] in allowed][:CANDIDATES]
     fused = fuse(ranked_text, [pk for pk, _ in similar])[:limit]
     if not fused:
         return results

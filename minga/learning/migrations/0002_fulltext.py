@@ -10,7 +10,7 @@ from django.db import migrations
 
 SQLITE_UP = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS learning_passage_fts USING fts5("
-    "title, heading, text, tags, tokenize = 'porter unicode61 remove_diacritics 2')"
+    "title, heading, text, tags, collective UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')"
 )
 SQLITE_DOWN = "DROP TABLE IF EXISTS learning_passage_fts"
 POSTGRES_UP = [
