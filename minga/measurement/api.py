@@ -31,7 +31,6 @@ from minga.measurement.schemas import (
     DataValueOut,
     DataValuesIn,
     DataValuesOut,
-    Dhis2ValueSetIn,
     IndicatorFilters,
     IndicatorIn,
     IndicatorOut,
@@ -39,7 +38,10 @@ from minga.measurement.schemas import (
     PeriodFilters,
     PeriodIn,
     PeriodOut,
+    TargetIn,
+    TargetOut,
     UnlockIn,
+    ViolationOut,
 )
 
 router = Router(tags=["measurement"])
@@ -341,51 +343,51 @@ def unlock(request: ApiRequest, approval_id: int, payload: UnlockIn) -> dict[str
     )
 
 
-# --- DHIS2 ----------------------------------------------------------------------------------------
+# --- targets and validation -----------------------------------------------------------------------
 
 
-@router.post("/dhis2/dataValueSets", response={200: dict[str, Any], **ERROR_RESPONSES}, tags=["dhis2"])
+@router.post("/targets", response={200: TargetOut, **ERROR_RESPONSES}, tags=["targets"])
 @idempotent
-def import_dhis2_value_set(
-    request: ApiRequest,
-    collective: str,
-    payload: Dhis2ValueSetIn,
-    dryRun: bool = False,
-) -> dict[str, Any]:
-    """Import a DHIS2 `dataValueSets` JSON (up to 10,000 values) into `collective`; answers DHIS2's
-    import summary (imported, updated, ignored, deleted, conflicts). Same rules as POST /datavalues."""
-    from minga.measurement.dhis2 import Dhis2Mapping, dhis2_import
-
-    found = reference("collective", access_collective, request.auth, collective)
-    value_set = payload.model_dump()
-    return dhis2_import(
-        actor=request.auth,
-        collective=found,
-        value_set=value_set,
-        mapping=Dhis2Mapping.from_json(value_set.pop("mapping")),
-        dry_run=dryRun,
+def set_target(request: ApiRequest, payload: TargetIn) -> dict[str, Any]:
+    """Set the target of an indicator for a group's subtree in a period (admins; coordinators for their
+    subtree). Setting it again replaces it."""
+    user = request.auth
+    collective = reference("collective", access_collective, user, payload.collective)
+    indicator = reference("indicator", access_indicator, user, payload.indicator, collective=collective)
+    group = reference("group", access_group, user, payload.group, collective=collective)
+    period = services.period_ensure(actor=user, collective=collective, code=payload.period)
+    target = services.target_set(
+        actor=user, indicator=indicator, group=group, period=period, value=payload.value, note=payload.note
     )
+    return {
+        "id": target.pk,
+        "indicator": indicator.code,
+        "group": group.pk,
+        "period": period.code,
+        "value": target.value,
+        "note": target.note,
+    }
 
 
-@router.get("/dhis2/dataValueSets", response={200: dict[str, Any], **ERROR_RESPONSES}, tags=["dhis2"])
-def export_dhis2_value_set(
-    request: ApiRequest, collective: str, period: str = "", within: int | None = None, mapping: str = ""
-) -> dict[str, Any]:
-    """The values you may see as a DHIS2 `dataValueSets` JSON; `period` is one code or a comma list,
-    `mapping` an optional JSON object as for the import (Minga codes are mapped back to DHIS2's)."""
-    import json
-
-    from minga.measurement.dhis2 import Dhis2Mapping, dhis2_export
-
+@router.get("/validation", response={200: list[ViolationOut], **ERROR_RESPONSES}, tags=["analytics"])
+def validation(
+    request: ApiRequest, collective: str, period: str, within: int | None = None
+) -> list[dict[str, Any]]:
+    """The validation rules broken in a period, among the values you may see."""
     user = request.auth
     found = access_collective(user, collective)
-    group = access_group(user, within, collective=found) if within is not None else None
-    try:
-        parsed = Dhis2Mapping.from_json(json.loads(mapping) if mapping else None)
-    except (ValueError, AttributeError):
-        raise DomainError.single("invalid", "The mapping must be a JSON object.", field="mapping") from None
-    codes = [c.strip() for c in period.split(",") if c.strip()]
-    try:
-        return dhis2_export(viewer=user, collective=found, period_codes=codes, within=group, mapping=parsed)
-    except periods.PeriodError as error:
-        raise DomainError.single("invalid_period", str(error), field="period") from None
+    area = selectors.Area(found)
+    if within is not None:
+        area = selectors.Area(found, group=access_group(user, within, collective=found))
+    stored = access_period(user, found, period)
+    return [
+        {
+            "rule": v.rule.name,
+            "group": v.group_id,
+            "period": stored.code,
+            "left": v.left,
+            "right": v.right,
+            "message": v.message,
+        }
+        for v in selectors.validation_report(viewer=user, area=area, period=stored)
+    ]

@@ -213,23 +213,28 @@ class CompletenessOut(Schema):
     missing_groups: list[str]
 
 
-class Dhis2Value(Schema):
-    dataElement: str = ""
-    period: str = ""
-    orgUnit: str = ""
-    categoryOptionCombo: str = ""
-    attributeOptionCombo: str = ""
-    value: Any = None
-    comment: str = ""
+class TargetIn(Schema):
+    collective: str
+    indicator: str = Field(description="Indicator code.")
+    group: int = Field(description="Group id: the target is for its subtree.")
+    period: str
+    value: float
+    note: str = Field("", max_length=300)
 
 
-class Dhis2ValueSetIn(Schema):
-    """A DHIS2 `dataValueSets` payload, with an optional `mapping` from DHIS2 identifiers to Minga codes:
-    {"dataElement": {uid: indicator}, "orgUnit": {uid: group}, "categoryOptionCombo": {uid: option},
-    "period": {dhis2: iso}}."""
+class TargetOut(Schema):
+    id: int
+    indicator: str
+    group: int
+    period: str
+    value: float
+    note: str
 
-    dataSet: str = ""
-    period: str = ""
-    orgUnit: str = ""
-    dataValues: list[Dhis2Value] = Field(default_factory=list, max_length=MAX_BATCH)
-    mapping: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+class ViolationOut(Schema):
+    rule: str
+    group: int
+    period: str
+    left: float
+    right: float
+    message: str

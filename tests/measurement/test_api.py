@@ -310,3 +310,44 @@ def test_completeness(world: Any, approved: dict[str, Any]) -> None:
         .json()
     )
     assert coordinator["expected"] == 1
+
+
+def test_targets_for_a_subtree(world: Any, meetings: Indicator) -> None:
+    body = {"collective": "alpha", "indicator": "meetings", "group": world.region_a.pk, "period": "202604"}
+    assert ApiClient(world.coordinator_b).post("/targets", body | {"value": 10}).status_code == 404
+    assert ApiClient(world.lead).post("/targets", body | {"value": 10}).status_code == 404
+    set_once = ApiClient(world.coordinator_a).post("/targets", body | {"value": 10})
+    assert set_once.status_code == 200, set_once.content
+    again = ApiClient(world.coordinator_a).post("/targets", body | {"value": 12, "note": "raised"})
+    assert again.json()["id"] == set_once.json()["id"] and again.json()["value"] == 12
+    analytics = ApiClient(world.admin).get(
+        "/analytics",
+        {"collective": "alpha", "indicator": "meetings", "period": "202604", "within": world.region_a.pk},
+    )
+    assert analytics.json()["targets"] == {"202604": 12.0}
+    bad = ApiClient(world.admin).post("/targets", body | {"value": 1, "indicator": "nope"})
+    assert bad.status_code == 422 and error_fields(bad) == {"indicator"}
+
+
+def test_validation_report_endpoint(world: Any) -> None:
+    from minga.measurement.models import ValidationRule
+
+    girls, children = make_indicator(world.alpha, code="girls"), make_indicator(world.alpha, code="children")
+    ValidationRule.objects.create(
+        collective=world.alpha, name="Girls within children", left=girls, right=children
+    )
+    april = make_period(world.alpha, "202604")
+    make_value(girls, world.kibera, april, 9)
+    make_value(children, world.kibera, april, 5)
+    found = (
+        ApiClient(world.coordinator_a).get("/validation", {"collective": "alpha", "period": "202604"}).json()
+    )
+    assert [(v["rule"], v["left"], v["right"]) for v in found] == [("Girls within children", 9.0, 5.0)]
+    assert (
+        ApiClient(world.coordinator_b).get("/validation", {"collective": "alpha", "period": "202604"}).json()
+        == []
+    )
+    assert (
+        ApiClient(world.admin).get("/validation", {"collective": "alpha", "period": "209901"}).status_code
+        == 404
+    )
