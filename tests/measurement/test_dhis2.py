@@ -11,7 +11,7 @@ import pytest
 
 from minga.core.errors import DomainError, NotFound
 from minga.measurement import dhis2_exchange as dx
-from minga.measurement.models import Approval, DataValue, DataValueHistory, Indicator, ValueType
+from minga.measurement.models import Approval, DataValue, DataValueHistory, ValueType
 from minga.measurement.models_dhis2 import Dhis2Kind, Dhis2Mapping
 from tests.factories.measurement import make_indicator, make_period, make_sex_age, make_value
 
@@ -323,6 +323,3 @@ def test_mapping_services_check_references(world: Any) -> None:
     dx.dhis2_mapping_delete(actor=world.admin, mapping=mapping)
     assert not Dhis2Mapping.objects.exists()
 
-
-def test_indicator_unused(setup: Any) -> None:
-    assert Indicator.objects.count() == 4
