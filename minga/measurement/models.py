@@ -506,3 +506,6 @@ class ValidationRule(models.Model):
             ">=": left >= right,
             ">": left > right,
         }[self.operator]
+
+
+from minga.measurement.models_dhis2 import Dhis2Kind, Dhis2Mapping  # noqa: E402, F401  (DHIS2 code mapping)
