@@ -231,7 +231,7 @@ def list_mappings(request: ApiRequest, filters: Query[MappingFilters]) -> dict[s
     """The collective's DHIS2 code mapping (members of the collective)."""
     collective = access_collective(request.auth, filters.collective)
     qs = dx.mappings_for(request.auth, collective, filters.kind, filters.q).select_related("collective")
-    page = paginate(qs, filters)
+    page = paginate(qs, filters, keys=("code", "id"))
     page["items"] = [_mapping_out(m) for m in page["items"]]
     return page
 
