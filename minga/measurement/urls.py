@@ -20,3 +20,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("c/<slug:slug>/measurement/approve/", views.approve, name="approve"),
     path("c/<slug:slug>/measurement/approvals/<int:approval_id>/unlock/", views.unlock, name="unlock"),
 ]
+
+# DHIS2 exchange (minga/measurement/views_dhis2.py)
+from minga.measurement import views_dhis2  # noqa: E402
+
+urlpatterns += [
+    path("c/<slug:slug>/measurement/dhis2/", views_dhis2.dhis2_index, name="dhis2"),
+    path("c/<slug:slug>/measurement/dhis2/import/", views_dhis2.dhis2_import, name="dhis2_import"),
+    path("c/<slug:slug>/measurement/dhis2/export/", views_dhis2.dhis2_export, name="dhis2_export"),
+    path("c/<slug:slug>/measurement/dhis2/mappings/", views_dhis2.dhis2_mapping_add, name="dhis2_mapping"),
+    path(
+        "c/<slug:slug>/measurement/dhis2/mappings/generate/",
+        views_dhis2.dhis2_mapping_generate,
+        name="dhis2_mapping_generate",
+    ),
+    path(
+        "c/<slug:slug>/measurement/dhis2/mappings/<int:mapping_id>/delete/",
+        views_dhis2.dhis2_mapping_delete,
+        name="dhis2_mapping_delete",
+    ),
+]
