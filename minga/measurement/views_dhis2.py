@@ -216,7 +216,7 @@ def dhis2_mapping_add(request: HttpRequest, slug: str) -> HttpResponse:
 def dhis2_mapping_delete(request: HttpRequest, slug: str, mapping_id: int) -> HttpResponse:
     collective = _reporting_collective(request, slug)
     mapping = dx.access_mapping(request.user, mapping_id, for_edit=True)
-    if mapping.collective_id != collective.pk:
+    if mapping.collective.pk != collective.pk:
         raise NotFound("mapping")
     dx.dhis2_mapping_delete(actor=request.user, mapping=mapping)
     messages.success(request, f"Removed the mapping of {mapping.kind} {mapping.code}.")
