@@ -859,6 +859,133 @@ def pathways_funnel(
     console.print(table)
 
 
+# --- DHIS2: dataValueSets in and out ------------------------------------------------------------
+
+dhis2_app = typer.Typer(help="DHIS2 dataValueSets JSON: import and export.", no_args_is_help=True)
+app.add_typer(dhis2_app, name="dhis2")
+
+
+def _dhis2_target(collective: str, as_email: str) -> tuple[Any, Any]:
+    from minga.core.models import Collective
+
+    target = Collective.objects.filter(slug=collective).first()
+    if target is None:
+        errors.print(f"[red]There is no collective {collective!r}.[/red]")
+        raise typer.Exit(2)
+    return target, _bulk_actor(target, as_email)
+
+
+@dhis2_app.command("import")
+def dhis2_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A dataValueSets JSON file.")],
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check only: write nothing."),
+    strategy: str = typer.Option(
+        "CREATE_AND_UPDATE", "--strategy", help="CREATE_AND_UPDATE, CREATE or UPDATE."
+    ),
+    id_scheme: str = typer.Option("UID", "--id-scheme", help="UID or CODE: how the file names things."),
+    as_email: str = typer.Option(
+        "", "--as", help="Import as this login (default: the first backbone admin)."
+    ),
+) -> None:
+    """Import a DHIS2 dataValueSets JSON through the collective's code mapping; prints DHIS2's import
+    summary (imported, updated, ignored, deleted) and the conflicts. Exit 1 when there are conflicts."""
+    _django()
+    from minga.core.errors import DomainError, NotFound
+    from minga.measurement import dhis2_exchange as dx
+
+    target, actor = _dhis2_target(collective, as_email)
+    try:
+        payload = dx.parse_payload(file.read_bytes())
+        summary = dx.dhis2_import(
+            actor=actor,
+            collective=target,
+            payload=payload,
+            dry_run=dry_run,
+            strategy=strategy,
+            schemes=dx.Schemes.parse(id_scheme),
+        ).as_dict()
+    except DomainError as error:
+        for problem in error.problems:
+            errors.print(f"[red]{problem.message}[/red]")
+        raise typer.Exit(2) from None
+    except NotFound:
+        errors.print(f"[red]{actor} does not report for {collective}.[/red]")
+        raise typer.Exit(2) from None
+    count = summary["importCount"]
+    verb = "would be" if dry_run else "were"
+    console.print(
+        f"[b]{summary['status']}[/b]: {count['imported']} imported, {count['updated']} updated, "
+        f"{count['ignored']} ignored, {count['deleted']} deleted ({verb} written)."
+    )
+    if summary["conflicts"]:
+        table = Table(title="Conflicts")
+        for column in ("object", "property", "problem", "values"):
+            table.add_column(column)
+        for c in summary["conflicts"]:
+            table.add_row(c["object"], c["property"], c["value"], str(len(c["indexes"])))
+        console.print(table)
+        raise typer.Exit(1)
+
+
+@dhis2_app.command("export")
+def dhis2_export(
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    period: str = typer.Option("", "--period", help="Periods, comma-separated (DHIS2 or ISO codes)."),
+    data_set: str = typer.Option("", "--data-set", help="A data set (mapped) or indicator set code."),
+    indicator: str = typer.Option(
+        "", "--indicator", help="Data elements or indicator codes, comma-separated."
+    ),
+    org_unit: str = typer.Option("", "--org-unit", help="An org unit (mapped) or group code."),
+    children: bool = typer.Option(False, "--children", help="With --org-unit: its whole subtree."),
+    id_scheme: str = typer.Option("UID", "--id-scheme", help="UID or CODE."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: standard output).")
+    ] = None,
+    as_email: str = typer.Option("", "--as", help="Export what this login reports for (default: an admin)."),
+) -> None:
+    """Export the values a login reports for as DHIS2 dataValueSets JSON (unmapped values are left out
+    and counted on standard error)."""
+    _django()
+    import json
+
+    from minga.core.errors import DomainError, NotFound
+    from minga.measurement import dhis2_exchange as dx
+
+    target, actor = _dhis2_target(collective, as_email)
+    try:
+        schemes = dx.Schemes.parse(id_scheme)
+        table = dx.MappingTable.load(target)
+        unit = dx.find_group(actor, target, org_unit, table, schemes.org_unit) if org_unit else None
+        elements = [e.strip() for e in indicator.split(",") if e.strip()]
+        export = dx.dhis2_export(
+            viewer=actor,
+            collective=target,
+            indicator_ids=dx.find_indicators(
+                target, table, schemes.data_element, elements=elements, data_set=data_set
+            ),
+            period_codes=[p.strip() for p in period.split(",") if p.strip()],
+            org_unit=unit,
+            children=children,
+            schemes=schemes,
+            data_set=data_set,
+        )
+    except DomainError as error:
+        for problem in error.problems:
+            errors.print(f"[red]{problem.message}[/red]")
+        raise typer.Exit(2) from None
+    except NotFound as error:
+        errors.print(f"[red]Not found (for {actor}): {error or 'collective'}.[/red]")
+        raise typer.Exit(2) from None
+    text = json.dumps(export.payload, indent=1)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+    exported = len(export.payload["dataValues"])
+    errors.print(f"{exported} values exported, {export.unmapped} left out (not mapped).")
+
+
 def main() -> None:
     app()
 
