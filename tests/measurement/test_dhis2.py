@@ -322,3 +322,40 @@ def test_mapping_services_check_references(world: Any) -> None:
     assert Dhis2Mapping.objects.get().dhis2_code == "MTG"
     dx.dhis2_mapping_delete(actor=world.admin, mapping=mapping)
     assert not Dhis2Mapping.objects.exists()
+
+
+def test_demo_mapping_then_export_import_round_trip(world: Any, setup: Any) -> None:
+    """The demo's hook maps everything not mapped yet; with it, an admin's export re-imports unchanged."""
+    from minga.measurement import demo_dhis2
+
+    april = make_period(world.alpha, "202604")
+    make_value(setup["meetings"], world.backbone, april, 2)  # the backbone group was not mapped
+    assert dx.dhis2_export(viewer=world.admin, collective=world.alpha).unmapped == 1
+    made = demo_dhis2.populate(collective=world.alpha, actor=world.admin, progress=None)
+    assert made["dhis2_mappings"] >= 2
+    export = dx.dhis2_export(viewer=world.admin, collective=world.alpha)
+    assert export.unmapped == 0 and len(export.payload["dataValues"]) == 1
+    assert counts(run(world.admin, world, payload=export.payload)) == (0, 0, 1, 0)
+
+
+def test_demo_hook_on_the_tiny_demo(db: Any) -> None:
+    """On the generated demo: the hook maps the demo's definitions, and the operator's export of a month
+    re-imports as all ignored."""
+    import time
+
+    from django.contrib.auth import get_user_model
+
+    from minga.demo.generate import OPERATOR_EMAIL, demo_collective, generate_demo
+    from minga.measurement import demo_dhis2
+
+    generate_demo(size="tiny", seed=7, today=dt.date(2026, 3, 1), with_metrics=False)
+    collective = demo_collective()
+    operator = get_user_model().objects.get(email=OPERATOR_EMAIL)
+    started = time.perf_counter()
+    made = demo_dhis2.populate(collective=collective, actor=operator, progress=None)
+    assert time.perf_counter() - started < 2
+    assert made["dhis2_mappings"] > 0
+    export = dx.dhis2_export(viewer=operator, collective=collective, period_codes=["202602"])
+    assert export.unmapped == 0 and export.payload["dataValues"]
+    summary = dx.dhis2_import(actor=operator, collective=collective, payload=export.payload, dry_run=True)
+    assert summary.imported == summary.updated == 0 and summary.ignored == len(export.payload["dataValues"])
