@@ -350,6 +350,7 @@ def test_demo_hook_on_the_tiny_demo(db: Any) -> None:
 
     generate_demo(size="tiny", seed=7, today=dt.date(2026, 3, 1), with_metrics=False)
     collective = demo_collective()
+    assert collective is not None
     operator = get_user_model().objects.get(email=OPERATOR_EMAIL)
     started = time.perf_counter()
     made = demo_dhis2.populate(collective=collective, actor=operator, progress=None)
