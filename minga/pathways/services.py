@@ -13,15 +13,16 @@ Every service runs in one transaction, raises `DomainError` (every problem found
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, Model
 from django.utils import timezone
 
 from minga.architecture.models import Group, Layer
@@ -795,81 +796,143 @@ def progress_bulk_set(
                 + f": {', '.join(map(str, outside[:10]))}.",
                 field="group_ids",
             )
-    target_ids = set(groups.values_list("pk", flat=True))
-    existing = dict(
-        GroupProgress.objects.filter(pathway=pathway, group_id__in=target_ids)
-        .select_for_update()
-        .values_list("group_id", "pk")
-    )
-    blocked = GroupProgress.objects.filter(
-        pathway=pathway, group_id__in=target_ids, stage_entered_on__gt=day
-    ).count()
+    # One bulk update per pathway at a time: the pathway row is the lock.
+    Pathway.objects.select_for_update().filter(pk=pathway.pk).first()
+    existing = GroupProgress.objects.filter(pathway=pathway, group__in=groups.values("pk"))
+    blocked = existing.filter(stage_entered_on__gt=day).count()
     if blocked:
         raise DomainError.single(
             "date_before_current",
             f"{blocked} of the groups entered their current stage after this date.",
             field="entered_on",
         )
-    moving = GroupProgress.objects.filter(pk__in=existing.values()).exclude(stage=stage)
-    moving_ids = list(moving.values_list("pk", "group_id"))
-    orders = dict(pathway.stages.values_list("pk", "order"))
-    backward = {pk for pk, stage_id in moving.values_list("pk", "stage_id") if orders[stage_id] > stage.order}
     now = timezone.now()
-    for start in range(0, len(moving_ids), BULK_BATCH):
-        batch = [pk for pk, _ in moving_ids[start : start + BULK_BATCH]]
-        ProgressEntry.objects.filter(
-            progress_id__in=batch, status=ProgressEntry.Status.ACCEPTED, left_on__isnull=True
-        ).update(left_on=day)
-        ProgressEntry.objects.filter(progress_id__in=batch, status=ProgressEntry.Status.PENDING).update(
-            status=ProgressEntry.Status.REJECTED,
-            reason="Superseded by a coordinator's update.",
-            verified_at=now,
+    text = note.strip()
+    moving = existing.exclude(stage=stage)
+    # 1. close the open history rows and withdraw pending requests of the groups that move
+    ProgressEntry.objects.filter(
+        progress__in=moving.values("pk"), status=ProgressEntry.Status.ACCEPTED, left_on__isnull=True
+    ).update(left_on=day)
+    ProgressEntry.objects.filter(
+        progress__in=moving.values("pk"), status=ProgressEntry.Status.PENDING
+    ).update(
+        status=ProgressEntry.Status.REJECTED, reason="Superseded by a coordinator's update.", verified_at=now
+    )
+    # 2. their new history rows (a move to an earlier stage is recorded as a move back), then the pointers
+    moved = _insert_entries(
+        source=moving.values("pk"),
+        pathway=pathway,
+        stage=stage,
+        actor=actor,
+        day=day,
+        now=now,
+        note=text,
+        kind_sql="CASE WHEN s.{order} > %s THEN 'back' ELSE 'bulk' END",
+    )
+    moving.update(stage=stage, stage_entered_on=day, updated_at=now)
+    # 3. groups new to the pathway: their progress rows, then their first history rows
+    joining = groups.exclude(pk__in=GroupProgress.objects.filter(pathway=pathway).values("group_id"))
+    sql, params = joining.values("pk").query.sql_with_params()
+    cast = _casts()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(GroupProgress)} "
+            "(pathway_id, group_id, stage_id, started_on, stage_entered_on, updated_at) "
+            f"SELECT %s, g.id, %s, {cast('date')}, {cast('date')}, {cast('timestamptz')} "
+            f"FROM {_table(Group)} g WHERE g.id IN ({sql})",
+            [pathway.pk, stage.pk, *_date_params(day, day), _moment(now), *params],
         )
-        GroupProgress.objects.filter(pk__in=batch).update(stage=stage, stage_entered_on=day, updated_at=now)
-    new_groups = sorted(target_ids - set(existing))
-    GroupProgress.objects.bulk_create(
-        [
-            GroupProgress(pathway=pathway, group_id=g, stage=stage, started_on=day, stage_entered_on=day)
-            for g in new_groups
-        ],
-        batch_size=BULK_BATCH,
-    )
-    created = dict(
-        GroupProgress.objects.filter(pathway=pathway, group_id__in=new_groups).values_list("group_id", "pk")
-    )
-    rows = [
-        (pk, g, ProgressEntry.Kind.BACK if pk in backward else ProgressEntry.Kind.BULK)
-        for pk, g in moving_ids
-    ]
-    rows += [(created[g], g, ProgressEntry.Kind.START) for g in new_groups]
-    ProgressEntry.objects.bulk_create(
-        [
-            ProgressEntry(
-                pathway=pathway,
-                group_id=g,
-                progress_id=pk,
-                stage=stage,
-                kind=kind,
-                status=ProgressEntry.Status.ACCEPTED,
-                entered_on=day,
-                evidence=note.strip(),
-                reason=note.strip() if kind == ProgressEntry.Kind.BACK else "",
-                submitted_by=actor,
-                submitted_at=now,
-                verified_by=actor,
-                verified_at=now,
-            )
-            for pk, g, kind in rows
-        ],
-        batch_size=BULK_BATCH,
+    fresh = GroupProgress.objects.filter(pathway=pathway, group__in=groups.values("pk"), entries__isnull=True)
+    moved += _insert_entries(
+        source=fresh.values("pk"),
+        pathway=pathway,
+        stage=stage,
+        actor=actor,
+        day=day,
+        now=now,
+        note=text,
+        kind_sql="'start'",
     )
     audit_record(
         actor=actor,
         action="progress.bulk_set",
         target=pathway,
-        changes={"within": within.name, "stage": stage.name, "moved": len(rows), "note": note.strip()},
+        changes={"within": within.name, "stage": stage.name, "moved": moved, "note": text},
     )
-    return len(rows)
+    return moved
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _casts() -> Callable[[str], str]:
+    """A parameter placeholder typed for PostgreSQL (untyped literals in a SELECT list are text there);
+    SQLite stores the value as given."""
+    if connection.vendor == "postgresql":
+        names = {"date": "date", "timestamptz": "timestamp with time zone", "jsonb": "jsonb"}
+        return lambda kind: f"CAST(%s AS {names[kind]})"
+    return lambda kind: "%s"
+
+
+def _date_params(*days: dt.date) -> list[Any]:
+    return [connection.ops.adapt_datefield_value(day) for day in days]
+
+
+def _moment(moment: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _insert_entries(
+    *,
+    source: Any,
+    pathway: Pathway,
+    stage: Stage,
+    actor: Any,
+    day: dt.date,
+    now: dt.datetime,
+    note: str,
+    kind_sql: str,
+) -> int:
+    """INSERT … SELECT one accepted, verified history row at `stage` for each progress row of `source`
+    (a values("pk") queryset). `kind_sql` may compare the row's current stage order (`s.{order}`)."""
+    sql, params = source.query.sql_with_params()
+    cast = _casts()
+    order = connection.ops.quote_name("order")
+    kind = kind_sql.format(order=order)
+    back = f"CASE WHEN s.{order} > %s THEN %s ELSE '' END"
+    kind_params = [stage.order] if "%s" in kind_sql else []
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    columns = (
+        "pathway_id, group_id, progress_id, stage_id, kind, status, entered_on, left_on, evidence, links, "
+        "evidence_file, checklist, reason, submitted_by_id, submitted_at, verified_by_id, verified_at"
+    )
+    statement = (
+        f"INSERT INTO {_table(ProgressEntry)} ({columns}) "
+        f"SELECT %s, p.group_id, p.id, %s, {kind}, 'accepted', {cast('date')}, NULL, %s, "
+        f"{cast('jsonb')}, '', {cast('jsonb')}, {back}, %s, {cast('timestamptz')}, %s, {cast('timestamptz')} "
+        f"FROM {_table(GroupProgress)} p JOIN {_table(Stage)} s ON s.id = p.stage_id "
+        f"WHERE p.id IN ({sql})"
+    )
+    values = [
+        pathway.pk,
+        stage.pk,
+        *kind_params,
+        *_date_params(day),
+        note,
+        "[]",
+        json.dumps(stage.checklist),
+        stage.order,
+        note,
+        actor_id,
+        _moment(now),
+        actor_id,
+        _moment(now),
+        *params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        return int(cursor.rowcount)
 
 
 # --- strategy -------------------------------------------------------------------------------------

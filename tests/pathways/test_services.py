@@ -367,3 +367,46 @@ def test_strategy_revision_is_the_admins_and_dated_in_the_past(world):
         decided_by="Backbone assembly",
     )
     assert AuditEntry.objects.for_object(revision).get().action == "strategy.create"
+
+
+def test_bulk_set_writes_complete_history_rows_and_supersedes_pending_moves(world):
+    pathway = make_pathway(world.alpha)
+    first, trained, running = stages_of(pathway)
+    ahead = make_group(world.alpha, parent=world.region_a, name="Ahead")
+    behind = make_group(world.alpha, parent=world.region_a, name="Behind")
+    fresh = make_group(world.alpha, parent=world.region_a, name="Fresh")
+    place(ahead, running)
+    progress = place(behind, first)
+    ProgressEntry.objects.create(
+        pathway=pathway,
+        group=behind,
+        progress=progress,
+        stage=trained,
+        kind="forward",
+        status="pending",
+        entered_on=timezone.localdate(),
+        submitted_at=timezone.now(),
+    )
+    day = timezone.localdate() - dt.timedelta(days=1)
+    moved = services.progress_bulk_set(
+        actor=world.admin,
+        pathway=pathway,
+        within=world.region_a,
+        stage=trained,
+        note="Roll call",
+        entered_on=day,
+    )
+    assert moved == 4  # ahead (back), behind (bulk), fresh and kibera (start)
+    rows = {e.group_id: e for e in ProgressEntry.objects.filter(stage=trained, status="accepted")}
+    assert rows[ahead.pk].kind == "back" and rows[ahead.pk].reason == "Roll call"
+    assert rows[behind.pk].kind == "bulk" and rows[behind.pk].reason == ""
+    assert rows[fresh.pk].kind == rows[world.kibera.pk].kind == "start"
+    entry = rows[fresh.pk]
+    assert entry.entered_on == day and entry.left_on is None and entry.evidence == "Roll call"
+    assert entry.checklist == trained.checklist and entry.links == []
+    assert entry.verified_by == world.admin and entry.submitted_by == world.admin
+    assert entry.verified_at is not None and entry.submitted_at is not None
+    assert GroupProgress.objects.get(group=fresh).started_on == day
+    assert ProgressEntry.objects.get(group=behind, stage=first).left_on == day
+    assert ProgressEntry.objects.get(group=behind, kind="forward").status == "rejected"
+    assert not ProgressEntry.objects.filter(status="pending").exists()
