@@ -68,8 +68,7 @@ STRATEGY_FIELDS = [
 ]
 MAX_CHECKLIST_ITEMS = 20
 MAX_LINKS = 10
-MAX_BULK_GROUPS = 100_000
-BULK_BATCH = 5_000
+MAX_BULK_GROUPS = 10_000  # explicit id lists; a whole subtree has no limit
 
 
 def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
