@@ -169,13 +169,13 @@ def _raw(query: str) -> float:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT id FROM learning_passage, to_tsquery('english', %s) q WHERE search_vector @@ q "
-                "ORDER BY ts_rank_cd(search_vector, q) DESC LIMIT 20",
+                f"ORDER BY {'id' if every else 'ts_rank_cd(search_vector, q) DESC'} LIMIT 20",
                 [(" & " if every else " | ").join(terms)],
             )
         else:
             cursor.execute(
                 f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-                f"ORDER BY bm25({FTS_TABLE}) LIMIT 20",
+                f"ORDER BY {'rowid' if every else f'bm25({FTS_TABLE})'} LIMIT 20",
                 [(" AND " if every else " OR ").join(f'"{t}"' for t in terms)],
             )
         cursor.fetchall()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,8 @@ SEMANTIC_POOL = 300
 SEMANTIC_FLOOR = 0.2  # cosine below this is noise for short texts
 RRF_K = 60
 FTS_BATCH = 400
-COMMON_CAP = 3_000
+COMMON_CAP = 2_000
+STAMP_TTL = 2.0
 FTS_ROUNDS = 3
 SNIPPET_CHARS = 240
 
@@ -199,8 +201,40 @@ def _cached_candidates(
     with _lock:
         _candidate_cache[key] = qs
         while len(_candidate_cache) > _CANDIDATE_CACHE_SIZE:
-            _candidate_cache.popitem(last=False)
+            _, evicted = _candidate_cache.popitem(last=False)
+            _sql_cache.pop(id(evicted), None)
     return qs
+
+
+_sql_cache: dict[int, tuple[str, tuple[Any, ...]]] = {}
+
+
+def visible_among(qs: QuerySet[Passage], ids: Any) -> set[int]:
+    """The ids among `ids` that `qs` (a candidates QuerySet) contains.
+
+    The QuerySet's SQL is compiled once (per cached QuerySet) and the id list appended to its WHERE
+    clause: compiling the visibility rule costs more than running it against a few hundred ids."""
+    wanted = [int(pk) for pk in ids]
+    if not wanted:
+        return set()
+    key = id(qs)
+    with _lock:
+        compiled = _sql_cache.get(key)
+    if compiled is None:
+        sql, params = qs.order_by().values("id").query.sql_with_params()
+        compiled = (sql, tuple(params))
+        with _lock:
+            _sql_cache[key] = compiled
+    sql, params = compiled
+    joiner = " AND " if " WHERE " in sql else " WHERE "
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ",".join(["%s"] * len(batch))
+            cursor.execute(f'{sql}{joiner}"learning_passage"."id" IN ({marks})', [*params, *batch])
+            found.update(row[0] for row in cursor.fetchall())
+    return found
 
 
 # --- full text ------------------------------------------------------------------------------------
@@ -226,7 +260,7 @@ def fulltext_ids(
     for round_ in range(FTS_ROUNDS):
         ranked = _ranked(terms, collective_ids, limit=FTS_BATCH, offset=round_ * FTS_BATCH)
         if ranked:
-            allowed = set(qs.filter(id__in=ranked).order_by().values_list("id", flat=True))
+            allowed = visible_among(qs, ranked)
             found.extend(pk for pk in ranked if pk in allowed)
         if len(found) >= limit or len(ranked) < FTS_BATCH:
             return found[:limit]
@@ -238,8 +272,9 @@ def selective_terms(terms: list[str]) -> tuple[list[str], bool]:
 
     A word found in more than COMMON_CAP passages ("group", "members") adds little to the ranking but
     makes the engine score most of the index. Each term's frequency is counted up to the cap (one
-    statement, bounded work); the common ones are dropped when a rarer one was asked, and when every
-    term is common, passages must contain all of them."""
+    statement, bounded work); the common ones are dropped when a rarer one was asked. When every term
+    is common, passages must contain all of them and the full-text part only selects (no scoring of
+    thousands of rows): the meaning of the query orders the fused list."""
     if len(terms) < 2:
         return terms, False
     parts = []
@@ -290,17 +325,18 @@ def _ranked(
     selective, every = selective_terms(terms)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            order = "id" if every else "ts_rank_cd(search_vector, q) DESC, id"
             cursor.execute(
                 "SELECT id FROM learning_passage, to_tsquery('english', %s) AS q "
-                f"WHERE search_vector @@ q{extra} "
-                "ORDER BY ts_rank_cd(search_vector, q) DESC, id LIMIT %s OFFSET %s",
+                f"WHERE search_vector @@ q{extra} ORDER BY {order} LIMIT %s OFFSET %s",
                 [(" & " if every else " | ").join(selective), *params, limit, offset],
             )
         else:
             match = (" AND " if every else " OR ").join(f'"{t}"' for t in selective)
+            order = "rowid" if every else f"bm25({FTS_TABLE}, 8.0, 4.0, 1.0, 2.0), rowid"
             cursor.execute(
                 f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{extra} "
-                f"ORDER BY bm25({FTS_TABLE}, 8.0, 4.0, 1.0, 2.0), rowid LIMIT %s OFFSET %s",
+                f"ORDER BY {order} LIMIT %s OFFSET %s",
                 [match, *params, limit, offset],
             )
         return [row[0] for row in cursor.fetchall()]
@@ -314,6 +350,7 @@ class _Matrix:
     stamp: tuple[Any, ...]
     ids: np.ndarray
     vectors: np.ndarray
+    checked_at: float = 0.0
 
 
 _cache: dict[int, _Matrix] = {}
@@ -333,11 +370,18 @@ def _stamp(collective_id: int) -> tuple[Any, ...]:
 
 
 def _matrix(collective_id: int) -> _Matrix:
-    """Every passage embedding of a collective, as one float32 matrix (reloaded when passages change)."""
-    stamp = _stamp(collective_id)
+    """Every passage embedding of a collective, as one float32 matrix (reloaded when passages change).
+
+    Indexing in this process drops the matrix at once; a change made by another process is noticed at
+    the next check, at most STAMP_TTL seconds later."""
     with _lock:
         cached = _cache.get(collective_id)
+    now = time.monotonic()
+    if cached is not None and now - cached.checked_at < STAMP_TTL:
+        return cached
+    stamp = _stamp(collective_id)
     if cached is not None and cached.stamp == stamp:
+        cached.checked_at = now
         return cached
     rows = list(
         Passage.objects.filter(collective_id=collective_id, embedding__isnull=False)
@@ -349,7 +393,7 @@ def _matrix(collective_id: int) -> _Matrix:
     if rows:
         blob = b"".join(bytes(r[1] or b"") for r in rows)
         vectors = np.frombuffer(blob, dtype=np.float16).reshape(len(rows), EMBED_DIM).astype(np.float32)
-    matrix = _Matrix(stamp=stamp, ids=ids, vectors=vectors)
+    matrix = _Matrix(stamp=stamp, ids=ids, vectors=vectors, checked_at=now)
     with _lock:
         _cache[collective_id] = matrix
     return matrix
@@ -410,7 +454,7 @@ def search(
     first_batch = _ranked(results.terms, collective_ids, limit=FTS_BATCH, offset=0)
     pool = semantic_pool(embed([results.query])[0], collective_ids) if semantic else []
     wanted = set(first_batch) | {pk for pk, _ in pool}
-    allowed = set(qs.filter(id__in=wanted).order_by().values_list("id", flat=True)) if wanted else set()
+    allowed = visible_among(qs, wanted)
     ranked_text = [pk for pk in first_batch if pk in allowed][:CANDIDATES]
     if len(ranked_text) < CANDIDATES and len(first_batch) == FTS_BATCH:
         # the first batch was mostly hidden from this user: dig further

@@ -194,3 +194,48 @@ def test_fusion_rewards_agreement():
 def test_chunking_keeps_headings_and_limits():
     chunks = chunk_markdown("# A\n\n" + "word " * 500 + "\n\n## B\n\nshort", limit=300)
     assert chunks[0][0] == "A" and all(len(c) <= 300 for _, c in chunks) and chunks[-1] == ("B", "short")
+
+
+@pytest.mark.django_db
+def test_visible_match_behind_many_hidden_ones_is_still_found(world, monkeypatch):
+    from minga.learning import search as search_module
+
+    monkeypatch.setattr(search_module, "FTS_BATCH", 2)
+    monkeypatch.setattr(search_module, "FTS_ROUNDS", 1)
+    for n in range(6):
+        make_practice(
+            world.alpha,
+            actor=world.admin,
+            origin_group=world.kibera,
+            title=f"Hidden {n}",
+            method="Harvest harvest harvest festival.",
+            visibility=Visibility.PRIVATE,
+        )
+    make_practice(world.alpha, actor=world.admin, title="Visible", method="A harvest note.")
+    found = titles(search(user=None, query="harvest", collective=world.alpha, semantic=False))
+    assert found == ["Visible"]
+
+
+@pytest.mark.django_db
+def test_common_words_are_dropped_when_a_rarer_one_is_asked(world, monkeypatch):
+    from minga.learning import search as search_module
+
+    monkeypatch.setattr(search_module, "COMMON_CAP", 3)
+    for n in range(4):
+        make_practice(world.alpha, actor=world.admin, title=f"Group {n}", method="The group meets weekly.")
+    make_practice(world.alpha, actor=world.admin, title="Borehole", method="The group repairs the borehole.")
+    assert search_module.selective_terms(["group", "borehole"]) == (["borehole"], False)
+    assert search_module.selective_terms(["group", "weekly"]) == (["group", "weekly"], True)
+    assert titles(
+        search(user=world.admin, query="group borehole", collective=world.alpha, semantic=False)
+    ) == ["Borehole"]
+
+
+@pytest.mark.django_db
+def test_semantic_cache_follows_new_and_deleted_passages(world):
+    first = make_practice(world.alpha, actor=world.admin, title="Beekeeping", method="Hives and honey.")
+    assert titles(search(user=world.admin, query="honey bees", collective=world.alpha))
+    services.practice_delete(actor=world.admin, practice=first)
+    assert search(user=world.admin, query="honey bees", collective=world.alpha).hits == []
+    make_practice(world.alpha, actor=world.admin, title="Apiary", method="Honey from bee hives.")
+    assert titles(search(user=world.admin, query="honey bees", collective=world.alpha)) == ["Apiary"]
