@@ -4,10 +4,13 @@ scoping) and the mapping's CRUD."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
+from django.db import connection
 
+from minga.measurement import dhis2_exchange as dx
 from minga.measurement.models import DataValue
 from minga.measurement.models_dhis2 import Dhis2Mapping
 from tests.factories.api import ApiClient, error_codes, error_fields
@@ -164,3 +167,35 @@ def test_generate_over_the_api(world: Any, mapped: Any) -> None:
     )
     assert response.status_code == 200 and response.json()["group"] >= 3
     assert ApiClient(world.lead).post("/dhis2/mappings/generate", {"collective": "alpha"}).status_code == 422
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_is_409(world: Any, mapped: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second import with the same key while the first runs gets 409 and writes nothing."""
+    entered, release = threading.Event(), threading.Event()
+    original = dx.dhis2_import
+
+    def slow(**kwargs: Any) -> Any:
+        entered.set()
+        assert release.wait(10)
+        return original(**kwargs)
+
+    monkeypatch.setattr(dx, "dhis2_import", slow)
+    key = {"Idempotency-Key": "dhis2-concurrent"}
+    results: dict[str, Any] = {}
+
+    def first() -> None:
+        try:
+            results["first"] = post(ApiClient(world.lead), body(dv("4")), "", **key)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert entered.wait(10)
+    second = post(ApiClient(world.lead), body(dv("4")), "", **key)
+    release.set()
+    thread.join(10)
+    assert second.status_code == 409 and error_codes(second) == {"request_in_progress"}
+    assert results["first"].status_code == 200 and results["first"].json()["importCount"]["imported"] == 1
+    assert DataValue.objects.count() == 1
