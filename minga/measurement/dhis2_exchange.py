@@ -346,15 +346,17 @@ def _resolve(
 
 def _existing_keys(collective: Collective, items: Sequence[ValueIn]) -> set[tuple[str, str, str, str]]:
     """(indicator, group, period, option code) of the stored values among `items` (for CREATE/UPDATE)."""
-    if not items:
+    rows: list[tuple[str, str, str, int]] = []
+    for start in range(0, len(items), CHUNK):  # bounded IN lists (SQLite's variable limit)
+        part = items[start : start + CHUNK]
+        rows += DataValue.objects.filter(
+            collective=collective,
+            indicator__code__in={i.indicator for i in part},
+            group__code__in={i.group for i in part},
+            period__code__in={i.period for i in part},
+        ).values_list("indicator__code", "group__code", "period__code", "option")
+    if not rows:
         return set()
-    qs = DataValue.objects.filter(
-        collective=collective,
-        indicator__code__in={i.indicator for i in items},
-        group__code__in={i.group for i in items},
-        period__code__in={i.period for i in items},
-    ).values_list("indicator__code", "group__code", "period__code", "option")
-    rows = list(qs)
     option_codes = dict(
         DisaggregationOption.objects.filter(pk__in={r[3] for r in rows if r[3]}).values_list("pk", "code")
     )
