@@ -132,6 +132,22 @@ class MappingFilters(PageParams):
     q: str = ""
 
 
+class MappingBatchIn(Schema):
+    collective: str
+    dry_run: bool = False
+    mappings: list[dict[str, Any]] = Field(
+        description="Rows {kind, code, dhis2_id, dhis2_code, name}, created or updated by (kind, code)."
+    )
+
+
+class MappingBatchOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    problems: list[dict[str, Any]]
+
+
 class GenerateIn(Schema):
     collective: str
     kinds: list[str] = Field(
@@ -251,6 +267,19 @@ def create_mapping(request: ApiRequest, payload: MappingIn) -> Status[dict[str, 
         name=payload.name,
     )
     return Status(201, _mapping_out(mapping))
+
+
+@router.post("/dhis2/mappings/batch", response={200: MappingBatchOut, **ERROR_RESPONSES})
+@idempotent
+def upsert_mappings(request: ApiRequest, payload: MappingBatchIn) -> dict[str, Any]:
+    """Create or update many mappings by (kind, Minga code), e.g. a DHIS2 metadata export matched to
+    groups (admins). Refused rows come back with their index (`row`) and reasons; the others are written.
+    `dry_run` writes nothing."""
+    collective = reference("collective", access_collective, request.auth, payload.collective)
+    result = dx.dhis2_mappings_upsert(
+        actor=request.auth, collective=collective, rows=payload.mappings, dry_run=payload.dry_run
+    )
+    return result.as_dict()
 
 
 @router.post("/dhis2/mappings/generate", response={200: dict[str, int], **ERROR_RESPONSES})

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 
 from minga.architecture.models import Group
 from minga.core.audit import audit_record
@@ -788,3 +789,184 @@ def mappings_for(user: Any, collective: Collective, kind: str = "", search: str 
             Q(code__icontains=search) | Q(dhis2_id__icontains=search) | Q(dhis2_code__icontains=search)
         )
     return qs
+
+
+@dataclass
+class MappingBatch:
+    """What `dhis2_mappings_upsert` did: counts, and each refused row with its reasons."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len({p.row for p in self.rejected}),
+            "problems": [p.as_dict() for p in self.rejected],
+        }
+
+
+def _minga_codes(collective: Collective, kind: str, codes: set[str]) -> set[str]:
+    """Which of `codes` name an object of `kind` in `collective` (in lower case; option codes are matched
+    without regard to case, as the writer does)."""
+    found: set[str] = set()
+    wanted = sorted(codes)
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        if kind == Dhis2Kind.OPTION:  # a collective has a few dozen options: read them all
+            options = DisaggregationOption.objects.filter(disaggregation__collective=collective)
+            found |= {c.lower() for c in options.values_list("code", flat=True)} & {p.lower() for p in part}
+            continue
+        models: dict[str, Any] = {"indicator": Indicator, "group": Group, "dataset": IndicatorSet}
+        model = models[kind]
+        found |= {
+            c.lower()
+            for c in model.objects.filter(collective=collective, code__in=part).values_list("code", flat=True)
+        }
+    return found
+
+
+@transaction.atomic
+def dhis2_mappings_upsert(
+    *, actor: Any, collective: Collective, rows: Sequence[dict[str, Any]], dry_run: bool = False
+) -> MappingBatch:
+    """Create or update many mappings at once, by (kind, Minga code): e.g. the organisation units of a
+    DHIS2 metadata export matched to groups. Rows are {kind, code, dhis2_id, dhis2_code, name}; a row
+    that breaks a rule is refused with its reasons (its `row` is its index) and the others are written."""
+    services._require_admin(actor, collective)
+    if len(rows) > MAX_VALUES:
+        raise DomainError.single("batch_too_large", f"Send at most {MAX_VALUES:,} mappings at a time.")
+    result = MappingBatch()
+    stored = {(m.kind, m.code.lower()): m for m in Dhis2Mapping.objects.filter(collective=collective)}
+    clean: list[tuple[int, str, str, str, str, str]] = []
+    for index, raw in enumerate(rows):
+        if not isinstance(raw, dict):
+            result.rejected.append(Problem(code="invalid", message="A mapping is an object.", row=index))
+            continue
+        kind, code, dhis2_id, dhis2_code, name = (
+            str(raw.get(k) or "").strip() for k in ("kind", "code", "dhis2_id", "dhis2_code", "name")
+        )
+        kind = kind.lower()
+
+        def bad(field_name: str, code_: str, message: str, index: int = index) -> None:
+            result.rejected.append(Problem(code=code_, message=message, field=field_name, row=index))
+
+        before = len(result.rejected)
+        if kind not in Dhis2Kind.values:
+            bad("kind", "invalid", f"kind is one of {', '.join(Dhis2Kind.values)}.")
+        if not code:
+            bad("code", "required", "Give the Minga code.")
+        if not dhis2_id and not dhis2_code:
+            bad("dhis2_id", "required", "Give the DHIS2 id, the DHIS2 code, or both.")
+        if len(dhis2_id) > 50 or len(dhis2_code) > 100 or len(code) > 100 or len(name) > 200:
+            bad("code", "too_long", "An id has at most 50 characters, a code 100, a name 200.")
+        if kind == Dhis2Kind.PERIOD and code:
+            try:
+                code = periods.parse_period(code).code
+            except periods.PeriodError as error:
+                bad("code", "invalid_period", str(error))
+        if len(result.rejected) == before:
+            clean.append((index, kind, code, dhis2_id, dhis2_code, name))
+    by_kind: dict[str, set[str]] = {}
+    for _, kind, code, *_rest in clean:
+        if kind != Dhis2Kind.PERIOD:
+            by_kind.setdefault(kind, set()).add(code)
+    existing = {kind: _minga_codes(collective, kind, codes) for kind, codes in by_kind.items()}
+    # Rows that may be written: known Minga object, once per batch.
+    accepted: dict[tuple[str, str], tuple[int, str, str, str, str, str]] = {}
+    for index, kind, code, dhis2_id, dhis2_code, name in clean:
+        key = (kind, code.lower())
+        if kind != Dhis2Kind.PERIOD and code.lower() not in existing.get(kind, set()):
+            result.rejected.append(
+                Problem(
+                    "unknown_reference", f"There is no {kind} {code!r} in this collective.", "code", index
+                )
+            )
+        elif key in accepted:
+            result.rejected.append(
+                Problem("duplicate", f"{code!r} is mapped twice in this batch.", "code", index)
+            )
+        else:
+            accepted[key] = (index, kind, code, dhis2_id, dhis2_code, name)
+    # DHIS2 ids and codes stay unique in the state after the batch: the rows it does not touch keep
+    # theirs (so ids may move between rows of the batch), and a row that claims one already held is
+    # refused; refusing a stored row keeps its old id, which may refuse another: repeat until stable.
+    while True:
+        owners: dict[tuple[str, str, str], tuple[str, str]] = {}
+        for key, m in stored.items():
+            if key not in accepted:
+                if m.dhis2_id:
+                    owners[("id", m.kind, m.dhis2_id)] = key
+                if m.dhis2_code:
+                    owners[("code", m.kind, m.dhis2_code.lower())] = key
+        clashes: list[tuple[tuple[str, str], Problem]] = []
+        for key, (index, kind, _code, dhis2_id, dhis2_code, _name) in accepted.items():
+            for what, value, shown in (("id", dhis2_id, dhis2_id), ("code", dhis2_code.lower(), dhis2_code)):
+                if value and owners.setdefault((what, kind, value), key) != key:
+                    clashes.append(
+                        (
+                            key,
+                            Problem(
+                                "duplicate",
+                                f"The DHIS2 {what} {shown!r} is already mapped.",
+                                f"dhis2_{what}",
+                                index,
+                            ),
+                        )
+                    )
+        if not clashes:
+            break
+        for key, problem in clashes:
+            if accepted.pop(key, None) is not None:
+                result.rejected.append(problem)
+    creates: list[Dhis2Mapping] = []
+    updates: list[Dhis2Mapping] = []
+    for key, (_index, kind, code, dhis2_id, dhis2_code, name) in accepted.items():
+        current = stored.get(key)
+        if current is None:
+            creates.append(
+                Dhis2Mapping(
+                    collective=collective,
+                    kind=kind,
+                    code=code,
+                    dhis2_id=dhis2_id,
+                    dhis2_code=dhis2_code,
+                    name=name,
+                )
+            )
+        elif (current.dhis2_id, current.dhis2_code, current.name) == (
+            dhis2_id,
+            dhis2_code,
+            name or current.name,
+        ):
+            result.unchanged += 1
+        else:
+            current.dhis2_id, current.dhis2_code, current.name = dhis2_id, dhis2_code, name or current.name
+            updates.append(current)
+    result.rejected.sort(key=lambda p: p.row or 0)
+    result.created, result.updated = len(creates), len(updates)
+    if not dry_run:
+        Dhis2Mapping.objects.bulk_create(creates, batch_size=2_000)
+        # Ids and codes may move from one row to another: park the rows being changed on a placeholder id
+        # of their own first, so the unique indexes hold at every step (PostgreSQL checks them per row).
+        for start in range(0, len(updates), 2_000):
+            Dhis2Mapping.objects.filter(pk__in=[m.pk for m in updates[start : start + 2_000]]).update(
+                dhis2_id=Concat(Value("~"), Cast("id", output_field=CharField())), dhis2_code=""
+            )
+        Dhis2Mapping.objects.bulk_update(updates, ["dhis2_id", "dhis2_code", "name"], batch_size=2_000)
+        if result.created or result.updated:
+            audit_record(
+                actor=actor,
+                action="dhis2_mapping.upsert",
+                target=collective,
+                changes={
+                    "created": result.created,
+                    "updated": result.updated,
+                    "rejected": len(result.rejected),
+                },
+            )
+    return result

@@ -30,6 +30,11 @@ urlpatterns += [
     path("c/<slug:slug>/measurement/dhis2/export/", views_dhis2.dhis2_export, name="dhis2_export"),
     path("c/<slug:slug>/measurement/dhis2/mappings/", views_dhis2.dhis2_mapping_add, name="dhis2_mapping"),
     path(
+        "c/<slug:slug>/measurement/dhis2/mappings/upload/",
+        views_dhis2.dhis2_mapping_upload,
+        name="dhis2_mapping_upload",
+    ),
+    path(
         "c/<slug:slug>/measurement/dhis2/mappings/generate/",
         views_dhis2.dhis2_mapping_generate,
         name="dhis2_mapping_generate",

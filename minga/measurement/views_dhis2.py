@@ -8,7 +8,9 @@ confirmed import is exactly the file that was checked.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from typing import Any
 
@@ -220,6 +222,41 @@ def dhis2_mapping_delete(request: HttpRequest, slug: str, mapping_id: int) -> Ht
         raise NotFound("mapping")
     dx.dhis2_mapping_delete(actor=request.user, mapping=mapping)
     messages.success(request, f"Removed the mapping of {mapping.kind} {mapping.code}.")
+    return _back(collective)
+
+
+@require_POST
+def dhis2_mapping_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """A CSV of mappings (kind, code, dhis2_id, dhis2_code, name), created or updated by (kind, code)."""
+    collective = _reporting_collective(request, slug)
+    upload = request.FILES.get("mappings")
+    try:
+        if upload is None:
+            raise DomainError.single("required", "Choose a CSV file of mappings.", field="mappings")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DomainError.single("invalid", "The file is not UTF-8 text.", field="mappings") from None
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or not {"kind", "code"} <= {f.strip().lower() for f in reader.fieldnames}:
+            raise DomainError.single(
+                "invalid",
+                "The first line names the columns: kind,code,dhis2_id,dhis2_code,name.",
+                field="mappings",
+            )
+        rows = [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+        result = dx.dhis2_mappings_upsert(actor=request.user, collective=collective, rows=rows)
+    except DomainError as error:
+        return _page(request, collective, errors=error.problems)
+    if result.rejected:
+        messages.warning(
+            request,
+            f"{len({p.row for p in result.rejected})} rows refused: "
+            + "; ".join(f"line {(p.row or 0) + 2}: {p.message}" for p in result.rejected[:10]),
+        )
+    messages.success(
+        request, f"Mappings: {result.created} new, {result.updated} updated, {result.unchanged} unchanged."
+    )
     return _back(collective)
 
 
