@@ -31,7 +31,11 @@ def test_search_and_ask_with_citations(
     page: Page, world: Any, shot: Callable[[str], Path], log_in: Callable[[str, str], None]
 ) -> None:
     demo.populate(
-        collective=world.alpha, actor=world.superuser, size="tiny", seed=1, today=dt.date(2026, 6, 1),
+        collective=world.alpha,
+        actor=world.superuser,
+        size="tiny",
+        seed=1,
+        today=dt.date(2026, 6, 1),
         progress=_Quiet(),
     )
     log_in(world.admin.email, PASSWORD)
@@ -46,7 +50,9 @@ def test_search_and_ask_with_citations(
     shot("search results")
 
     page.goto(reverse("learning:index", args=["alpha"]))
-    page.get_by_label("Ask what the material says").fill("How is the value of one share calculated at share-out?")
+    page.get_by_label("Ask what the material says").fill(
+        "How is the value of one share calculated at share-out?"
+    )
     page.get_by_role("button", name="Ask", exact=True).click()
     citation = page.locator(".citations a").first
     expect(citation).to_be_visible()
