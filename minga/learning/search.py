@@ -44,6 +44,7 @@ RRF_K = 60
 FTS_BATCH = 400
 COMMON_CAP = 2_000
 STAMP_TTL = 2.0
+COMMON_TTL = 600.0  # a word found everywhere stays common for a while
 FTS_ROUNDS = 3
 SNIPPET_CHARS = 240
 
@@ -207,6 +208,8 @@ def _cached_candidates(
 
 
 _sql_cache: dict[int, tuple[str, tuple[Any, ...]]] = {}
+# (word, cap) → when it was last counted as common
+_common_terms: dict[tuple[str, int], float] = {}
 
 
 def visible_among(qs: QuerySet[Passage], ids: Any) -> set[int]:
@@ -277,9 +280,15 @@ def selective_terms(terms: list[str]) -> tuple[list[str], bool]:
     thousands of rows): the meaning of the query orders the fused list."""
     if len(terms) < 2:
         return terms, False
+    now = time.monotonic()
+    with _lock:
+        known = {t for t in terms if now - _common_terms.get((t, COMMON_CAP), -COMMON_TTL) < COMMON_TTL}
+    counts: dict[int, int] = {i: COMMON_CAP for i, t in enumerate(terms) if t in known}
     parts = []
     params: list[Any] = []
     for i, term in enumerate(terms):
+        if term in known:
+            continue
         if connection.vendor == "postgresql":
             parts.append(
                 f"SELECT {i}, count(*) FROM (SELECT 1 FROM learning_passage "
@@ -290,9 +299,14 @@ def selective_terms(terms: list[str]) -> tuple[list[str], bool]:
                 f"SELECT {i}, count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)"
             )
         params.extend([term if connection.vendor == "postgresql" else f'"{term}"', COMMON_CAP])
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        counts = dict(cursor.fetchall())
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            counts.update(cursor.fetchall())
+        with _lock:
+            for i, term in enumerate(terms):
+                if counts.get(i, 0) >= COMMON_CAP:
+                    _common_terms[(term, COMMON_CAP)] = now
     rare = [t for i, t in enumerate(terms) if 0 < counts.get(i, 0) < COMMON_CAP]
     if rare:
         return rare, False
@@ -357,8 +371,10 @@ _cache: dict[int, _Matrix] = {}
 
 
 def semantic_cache_clear() -> None:
+    """Forget what this process keeps about the material (called whenever passages are written)."""
     with _lock:
         _cache.clear()
+        _common_terms.clear()
 
 
 def _stamp(collective_id: int) -> tuple[Any, ...]:
