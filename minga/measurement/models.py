@@ -327,10 +327,10 @@ class DataValue(models.Model):
         DHIS2 = "dhis2", "DHIS2"
         DEMO = "demo", "Demo data"
 
-    # Three indexes in all — the primary key, the natural key, (group, period) — because every index
-    # costs on each of millions of inserts: the foreign keys' own indexes are left out. `indicator` and
-    # `group` are the leading columns of the other two; `collective`, `period` and `entered_by` are only
-    # searched alone when a collective, a period or a login is deleted, which may scan.
+    # Three indexes in all — the primary key, the natural key, (group, period, created_at) — because
+    # every index costs on each of millions of inserts: the foreign keys' own indexes are left out.
+    # `indicator` and `group` lead the other two; `collective`, `period` and `entered_by` are searched
+    # alone only when a collective, a period or a login is deleted, which may scan.
     id = models.BigAutoField(primary_key=True)
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="+", db_index=False)
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values", db_index=False)
@@ -363,8 +363,9 @@ class DataValue(models.Model):
             )
         ]
         indexes = [
-            # Completeness and the entry grid: one group's values in a period.
-            models.Index(fields=["group", "period"], name="datavalue_group_period_idx"),
+            # The entry grid (one group's values in a period), completeness (who reported in a period and
+            # when first: read from the index alone) and deleting a group.
+            models.Index(fields=["group", "period", "created_at"], name="datavalue_group_period_at_idx"),
         ]
 
     def __str__(self) -> str:

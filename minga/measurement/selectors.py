@@ -331,31 +331,39 @@ def completeness(
 ) -> Completeness:
     """Which groups of `area` reported for `period` (any value of the set's indicators, or of any
     indicator), on time (first entry by the period's due date) or late, and which are missing.
-    Three queries whatever the number of groups."""
+    Two queries, plus one per 5,000 groups."""
     indicator_ids = list(indicator_set.indicators.values_list("id", flat=True)) if indicator_set else None
-    groups = reporting_groups(viewer, area, indicator_ids)
-    values = DataValue.objects.filter(period=period, group__in=groups.values("id"))
-    if indicator_ids is not None:
-        values = values.filter(indicator_id__in=indicator_ids)
-    first = dict(values.values("group_id").annotate(first=Min("created_at")).values_list("group_id", "first"))
+    groups = list(
+        reporting_groups(viewer, area, indicator_ids).order_by("name", "id").values_list("pk", "name", "code")
+    )
+    # The groups' first entries, read from the index (group, period, created_at) for the groups in hand.
+    first: dict[int, dt.datetime] = {}
+    ids = [pk for pk, _, _ in groups]
+    for start in range(0, len(ids), 5_000):
+        values = DataValue.objects.filter(group_id__in=ids[start : start + 5_000], period=period)
+        if indicator_ids is not None:
+            values = values.filter(indicator_id__in=indicator_ids)
+        first.update(
+            values.values("group_id").annotate(first=Min("created_at")).values_list("group_id", "first")
+        )
     result = Completeness(period=period)
     due = period.due_on
-    for pk, name, code in groups.order_by("name", "id").values_list("pk", "name", "code"):
+    for pk, name, code in groups:
         result.expected += 1
         entry = first.get(pk)
         if entry is None:
-            report = GroupReport(pk, name, code, "missing")
             if len(result.missing_groups) < list_limit:
-                result.missing_groups.append(report)
+                result.missing_groups.append(GroupReport(pk, name, code, "missing"))
+            if len(result.reports) < list_limit:
+                result.reports.append(GroupReport(pk, name, code, "missing"))
+            continue
+        late = entry.date() > due
+        if late:
+            result.late += 1
         else:
-            late = entry.date() > due
-            report = GroupReport(pk, name, code, "late" if late else "on_time", entry)
-            if late:
-                result.late += 1
-            else:
-                result.on_time += 1
+            result.on_time += 1
         if len(result.reports) < list_limit:
-            result.reports.append(report)
+            result.reports.append(GroupReport(pk, name, code, "late" if late else "on_time", entry))
     return result
 
 
