@@ -23,7 +23,7 @@ from django.utils import timezone
 from minga.architecture.models import Group, GroupKind, GroupStatus, Layer
 from minga.core.bulk.sql import insert_rows
 from minga.core.models import Collective
-from minga.measurement import periods, services
+from minga.measurement import demo_dhis2, periods, services
 from minga.measurement.ingest import DUE_AFTER_DAYS
 from minga.measurement.models import (
     Aggregation,
@@ -295,6 +295,8 @@ def populate(
         "data_values": values,
         "targets": targets,
         "approvals": approvals,
+        # Codes for exchanging values with a DHIS2 instance, so the DHIS2 page works at once.
+        **demo_dhis2.populate(collective=collective, actor=actor, progress=progress),
     }
 
 

@@ -29,3 +29,12 @@ def percent(value: Any) -> str:
 @register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def may_report(context: template.Context, collective: Any) -> bool:
+    """Whether the request's user reports values in `collective` (read from their scope: no query)."""
+    from minga.measurement.services import may_report as _may_report
+
+    request = context.get("request")
+    return request is not None and _may_report(request.user, collective)
