@@ -93,6 +93,15 @@ def test_without_database_url_sqlite_lives_in_the_data_folder(
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
 
 
+def test_a_fresh_checkout_gets_its_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`make demo` on a new clone: there is no ./var yet, and SQLite would refuse to open its file."""
+    data = tmp_path / "var" / "nested"
+    monkeypatch.setenv("MINGA_DATA_DIR", str(data))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    runpy.run_path(str(ROOT / "minga" / "settings.py"))
+    assert data.is_dir()
+
+
 def test_debug_is_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DEBUG", raising=False)
     assert load_settings(monkeypatch, tmp_path)["DEBUG"] is False
