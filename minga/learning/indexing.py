@@ -18,12 +18,18 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Max
 
-from minga.learning.models import Passage, PassageKind, Practice, Resource, Session
+from minga.architecture.models import Group
+from minga.core.models import Collective
+from minga.learning.models import IndexCursor, Passage, PassageKind, Practice, Resource, Session
+
+if TYPE_CHECKING:
+    from minga.activities.models import Activity
 
 FTS_TABLE = "learning_passage_fts"
 CHUNK_CHARS = 900
@@ -152,11 +158,36 @@ def resource_sections(resource: Resource) -> list[tuple[str, str]]:
     return chunk_markdown(body)
 
 
+def group_sections(group: Group) -> list[tuple[str, str]]:
+    """A group: one line saying what and where it is, then its description."""
+    where = f" in {group.place_name}" if group.place_name else ""
+    text = f"{group.name}: {group.kind.name.lower()}{where}."
+    if group.description:
+        text = f"{text}\n\n{group.description}"
+    return [(heading or "About", chunk) for heading, chunk in chunk_markdown(text)]
+
+
+def activity_sections(activity: Activity) -> list[tuple[str, str]]:
+    """An activity: what it is (with its place and area), then its outputs."""
+    where = f" in {activity.place_name}" if activity.place_name else ""
+    area = activity.get_area_display().lower()
+    head = f"{activity.title}: {area}{where}, from {activity.starts_on:%Y-%m-%d}."
+    parts = (("Description", f"{head}\n\n{activity.description}"), ("Outputs", activity.outputs))
+    result: list[tuple[str, str]] = []
+    for heading, text in parts:
+        for sub, chunk in chunk_markdown(text or ""):
+            result.append((sub or heading, chunk))
+    return result
+
+
 # --- writing the index ----------------------------------------------------------------------------
 
 
-def build_passages(source: Practice | Resource | Session) -> list[Passage]:
-    """Unsaved passages (with embeddings) for one source."""
+Source = Practice | Resource | Session | Group | Any
+
+
+def build_passages(source: Source, *, embedded: bool = True) -> list[Passage]:
+    """Unsaved passages (with embeddings unless `embedded` is false) for one source."""
     if isinstance(source, Practice):
         sections = practice_sections(source)
         common: dict[str, Any] = {
@@ -177,7 +208,17 @@ def build_passages(source: Practice | Resource | Session) -> list[Passage]:
             "language": source.language or "en",
             "tags": _tags(source.tags),
         }
-    else:
+    elif isinstance(source, Group):
+        sections = group_sections(source)
+        common = {
+            "collective_id": source.collective_id,
+            "kind": PassageKind.GROUP,
+            "group": source,
+            "title": source.name[:200],
+            "language": "en",
+            "tags": _tags([source.kind.code]),
+        }
+    elif isinstance(source, Session):
         sections = session_sections(source)
         community = source.community
         common = {
@@ -188,15 +229,30 @@ def build_passages(source: Practice | Resource | Session) -> list[Passage]:
             "language": "en",
             "tags": _tags([community.topic.split(",")[0]]) if community.topic else "",
         }
+    else:
+        sections = activity_sections(source)
+        common = {
+            "collective_id": source.collective_id,
+            "kind": PassageKind.ACTIVITY,
+            "activity": source,
+            "title": source.title,
+            "language": "en",
+            "tags": _tags([source.area]),
+        }
     sections = sections[:MAX_PASSAGES_PER_SOURCE]
     passages = [
         Passage(position=i + 1, anchor=f"passage-{i + 1}", heading=heading, text=text, **common)
         for i, (heading, text) in enumerate(sections)
     ]
-    vectors = embed([f"{common['title']}. {p.heading}. {p.text}" for p in passages])
+    if embedded:
+        _embed_into(passages)
+    return passages
+
+
+def _embed_into(passages: Sequence[Passage]) -> None:
+    vectors = embed([f"{p.title}. {p.heading}. {p.text}" for p in passages])
     for passage, vector in zip(passages, vectors, strict=True):
         passage.embedding = to_bytes(vector)
-    return passages
 
 
 def _fts_insert(passages: Sequence[Passage]) -> None:
@@ -233,15 +289,19 @@ def save_passages(passages: Sequence[Passage], *, batch_size: int = 2_000) -> li
     return saved
 
 
-def _source_filter(source: Practice | Resource | Session) -> dict[str, Any]:
+def _source_filter(source: Source) -> dict[str, Any]:
     if isinstance(source, Practice):
         return {"practice": source}
     if isinstance(source, Resource):
         return {"resource": source}
-    return {"session": source}
+    if isinstance(source, Session):
+        return {"session": source}
+    if isinstance(source, Group):
+        return {"group": source}
+    return {"activity": source}
 
 
-def unindex(source: Practice | Resource | Session) -> int:
+def unindex(source: Source) -> int:
     """Remove the passages of `source` from the index (call before deleting the source)."""
     passages = Passage.objects.filter(**_source_filter(source))
     ids = list(passages.values_list("id", flat=True))
@@ -251,10 +311,88 @@ def unindex(source: Practice | Resource | Session) -> int:
     return len(ids)
 
 
-def index(source: Practice | Resource | Session) -> int:
+def index(source: Source) -> int:
     """(Re)index one source: its old passages go, new ones come. Returns the number of passages."""
     unindex(source)
     return len(save_passages(build_passages(source)))
+
+
+# --- groups and activities: picked up from learning's side ---------------------------------------
+
+REFRESH_BATCH = 1_000
+
+
+def _refresh_sources(kind: str) -> tuple[Any, str]:
+    """The model of a kind indexed from another app, and the related names to load with it."""
+    if kind == PassageKind.GROUP:
+        return Group, "kind"
+    from minga.activities.models import Activity
+
+    return Activity, ""
+
+
+def search_index_refresh(collective: Collective | int, *, full: bool = False) -> int:
+    """Index the groups and activities of a collective changed since the last refresh.
+
+    Architecture and activities never call learning, so learning catches up from its side: per
+    collective and kind an `IndexCursor` keeps the newest `updated_at` indexed; rows newer than that are
+    (re)indexed in batches, the cursor moves on. Deleted groups and activities take their passages
+    with them (foreign keys, CASCADE). `full=True` re-indexes everything (after bulk writes that bypass
+    `updated_at`, e.g. `QuerySet.update`). Returns the number of sources indexed."""
+    collective_id = collective if isinstance(collective, int) else collective.pk
+    done = 0
+    for kind in (PassageKind.GROUP, PassageKind.ACTIVITY):
+        model, related = _refresh_sources(kind)
+        with transaction.atomic():
+            cursor, _ = IndexCursor.objects.select_for_update().get_or_create(
+                collective_id=collective_id, kind=kind
+            )
+            rows = model.objects.filter(collective_id=collective_id)
+            if cursor.indexed_until is not None and not full:
+                rows = rows.filter(updated_at__gt=cursor.indexed_until)
+            if related:
+                rows = rows.select_related(related)
+            newest = cursor.indexed_until
+            last_pk = 0
+            while True:
+                batch = list(rows.filter(pk__gt=last_pk).order_by("pk")[:REFRESH_BATCH])
+                if not batch:
+                    break
+                last_pk = batch[-1].pk
+                stale = Passage.objects.filter(**{f"{kind}__in": [r.pk for r in batch]})
+                _fts_delete(list(stale.values_list("id", flat=True)))
+                stale.delete()
+                passages = [p for row in batch for p in build_passages(row, embedded=False)]
+                _embed_into(passages)
+                save_passages(passages)
+                done += len(batch)
+                batch_newest = max(r.updated_at for r in batch)
+                newest = batch_newest if newest is None else max(newest, batch_newest)
+            if newest is None:  # nothing to index yet: remember that everything up to now was seen
+                newest = model.objects.filter(collective_id=collective_id).aggregate(m=Max("updated_at"))["m"]
+            cursor.indexed_until = newest
+            cursor.save(update_fields=["indexed_until", "refreshed_at"])
+    if done:
+        forget_semantic_cache()
+    return done
+
+
+def search_index_stale(collective_id: int) -> bool:
+    """Whether a group or activity of the collective changed since the last refresh (cheap: a cursor
+    read and one EXISTS per kind)."""
+    cursors = dict(
+        IndexCursor.objects.filter(collective_id=collective_id).values_list("kind", "indexed_until")
+    )
+    for kind in (PassageKind.GROUP, PassageKind.ACTIVITY):
+        model, _ = _refresh_sources(kind)
+        if kind not in cursors:
+            return True
+        rows = model.objects.filter(collective_id=collective_id)
+        if cursors[kind] is not None:
+            rows = rows.filter(updated_at__gt=cursors[kind])
+        if rows.exists():
+            return True
+    return False
 
 
 def rebuild_fts() -> None:

@@ -298,12 +298,17 @@ class PassageKind(models.TextChoices):
     PRACTICE = "practice", "Practice"
     RESOURCE = "resource", "Document"
     SESSION = "session", "Session notes"
+    GROUP = "group", "Group"
+    ACTIVITY = "activity", "Activity"
 
 
 class PassageQuerySet(models.QuerySet["Passage"]):
     def visible_to(self, user: Any) -> PassageQuerySet:
-        """Passages of the practices, resources and sessions `user` may read: search and Ask never
-        return, rank or cite anything else."""
+        """Passages of the practices, resources, sessions, groups and activities `user` may read: search
+        and Ask never return, rank or cite anything else. Groups follow `Group.objects.visible_to`,
+        activities `Activity.objects.visible_to` (the activities app's own rule)."""
+        from minga.activities.models import Activity  # activities' models only (it sits beside us)
+
         scope = scope_for(user)
         if scope.is_superuser:
             return self.all()
@@ -314,11 +319,15 @@ class PassageQuerySet(models.QuerySet["Passage"]):
             )
             | Q(kind=PassageKind.RESOURCE, resource__in=Resource.objects.visible_to(user).values("id"))
             | Q(kind=PassageKind.SESSION, session__in=Session.objects.visible_to(user).values("id"))
+            | Q(kind=PassageKind.GROUP, group__in=Group.objects.visible_to(user).values("id"))
+            | Q(kind=PassageKind.ACTIVITY, activity__in=Activity.objects.visible_to(user).values("id"))
         )
 
 
 class Passage(models.Model):
-    """A chunk of a practice, a document or a session's notes: what search ranks and Ask cites.
+    """A chunk of a practice, a document, a session's notes, a group's description or an activity:
+    what search ranks and Ask cites. Groups and activities belong to other apps, which never call
+    learning: `indexing.search_index_refresh` picks up their changes (see `IndexCursor`).
 
     Written only by `minga.learning.search.index_*` (called by the services), never by hand. The
     full-text index (SQLite FTS5 table `learning_passage_fts`, or the `search_vector` column with a GIN
@@ -335,6 +344,16 @@ class Passage(models.Model):
     )
     session = models.ForeignKey(
         Session, null=True, blank=True, on_delete=models.CASCADE, related_name="passages"
+    )
+    group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.CASCADE, related_name="search_passages"
+    )
+    activity = models.ForeignKey(
+        "activities.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="search_passages",
     )
     position = models.PositiveIntegerField(default=0)
     anchor = models.CharField(max_length=40)
@@ -357,14 +376,51 @@ class Passage(models.Model):
             models.Index(fields=["practice", "position"], name="passage_practice_idx"),
             models.Index(fields=["resource", "position"], name="passage_resource_idx"),
             models.Index(fields=["session", "position"], name="passage_session_idx"),
+            models.Index(fields=["group", "position"], name="passage_group_idx"),
+            models.Index(fields=["activity", "position"], name="passage_activity_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    kind="practice", practice__isnull=False, resource__isnull=True, session__isnull=True
+                    kind="practice",
+                    practice__isnull=False,
+                    resource__isnull=True,
+                    session__isnull=True,
+                    group__isnull=True,
+                    activity__isnull=True,
                 )
-                | Q(kind="resource", resource__isnull=False, practice__isnull=True, session__isnull=True)
-                | Q(kind="session", session__isnull=False, practice__isnull=True, resource__isnull=True),
+                | Q(
+                    kind="resource",
+                    resource__isnull=False,
+                    practice__isnull=True,
+                    session__isnull=True,
+                    group__isnull=True,
+                    activity__isnull=True,
+                )
+                | Q(
+                    kind="session",
+                    session__isnull=False,
+                    practice__isnull=True,
+                    resource__isnull=True,
+                    group__isnull=True,
+                    activity__isnull=True,
+                )
+                | Q(
+                    kind="group",
+                    group__isnull=False,
+                    practice__isnull=True,
+                    resource__isnull=True,
+                    session__isnull=True,
+                    activity__isnull=True,
+                )
+                | Q(
+                    kind="activity",
+                    activity__isnull=False,
+                    practice__isnull=True,
+                    resource__isnull=True,
+                    session__isnull=True,
+                    group__isnull=True,
+                ),
                 name="passage_one_source",
             )
         ]
@@ -374,4 +430,30 @@ class Passage(models.Model):
 
     @property
     def source_id(self) -> int:
-        return int(self.practice_id or self.resource_id or self.session_id or 0)
+        return int(
+            self.practice_id or self.resource_id or self.session_id or self.group_id or self.activity_id or 0
+        )
+
+
+class IndexCursorQuerySet(models.QuerySet["IndexCursor"]):
+    def visible_to(self, user: Any) -> IndexCursorQuerySet:
+        """Cursors of the collectives `user` may see (bookkeeping, no content)."""
+        return self.filter(collective__in=Collective.objects.visible_to(user))
+
+
+class IndexCursor(models.Model):
+    """How far the passages of a collective's groups or activities are indexed: the newest
+    `updated_at` seen by `indexing.search_index_refresh` (those apps never call learning)."""
+
+    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=PassageKind.choices)
+    indexed_until = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    objects = IndexCursorQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["collective", "kind"], name="indexcursor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.collective} {self.kind} until {self.indexed_until}"

@@ -32,7 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
-from minga.learning.indexing import EMBED_DIM, FTS_TABLE, embed
+from minga.learning.indexing import EMBED_DIM, FTS_TABLE, embed, search_index_refresh, search_index_stale
 from minga.learning.models import Community, Passage, PassageKind, Practice, Resource, Session
 
 MAX_QUERY_CHARS = 500
@@ -44,6 +44,7 @@ RRF_K = 60
 FTS_BATCH = 400
 COMMON_CAP = 2_000
 STAMP_TTL = 2.0
+REFRESH_TTL = 2.0  # how often a process checks for changed groups and activities, per collective
 COMMON_TTL = 600.0  # a word found everywhere stays common for a while
 FTS_ROUNDS = 3
 SNIPPET_CHARS = 240
@@ -113,6 +114,10 @@ def passage_url(passage: Passage) -> str:
         base = reverse("learning:practice_detail", args=[slug, passage.practice_id])
     elif passage.kind == PassageKind.RESOURCE:
         base = reverse("learning:resource_detail", args=[slug, passage.resource_id])
+    elif passage.kind == PassageKind.GROUP:
+        return reverse("architecture:group_detail", args=[slug, passage.group_id])
+    elif passage.kind == PassageKind.ACTIVITY:
+        return reverse("activities:activity_detail", args=[slug, passage.activity_id])
     else:
         base = reverse("learning:session_detail", args=[slug, passage.session_id])
     return f"{base}#{passage.anchor}"
@@ -377,6 +382,23 @@ def semantic_cache_clear() -> None:
         _common_terms.clear()
 
 
+_refresh_checked: dict[int, float] = {}
+
+
+def refresh_if_stale(collective_ids: list[int]) -> None:
+    """Bring the passages of changed groups and activities up to date before searching: at most every
+    REFRESH_TTL seconds per collective and process, one cheap staleness check, and the incremental
+    `search_index_refresh` only when something changed."""
+    now = time.monotonic()
+    for collective_id in collective_ids:
+        with _lock:
+            if now - _refresh_checked.get(collective_id, -REFRESH_TTL) < REFRESH_TTL:
+                continue
+            _refresh_checked[collective_id] = now
+        if search_index_stale(collective_id):
+            search_index_refresh(collective_id)
+
+
 def _stamp(collective_id: int) -> tuple[Any, ...]:
     """What tells a cached matrix is stale: the newest passage id of the collective (one index seek).
     Indexing never updates a passage in place, it replaces it with new rows, so any change to the
@@ -465,6 +487,7 @@ def search(
         collective_ids = [collective.pk]
     else:
         collective_ids = list(Collective.objects.visible_to(user).values_list("id", flat=True))
+    refresh_if_stale(collective_ids)
     # The best full-text matches and the nearest in meaning, before the visibility rule; then one
     # query keeps those the user may see.
     first_batch = _ranked(results.terms, collective_ids, limit=FTS_BATCH, offset=0)
