@@ -45,3 +45,18 @@ urlpatterns += [
         name="dhis2_mapping_delete",
     ),
 ]
+
+# Defining what is measured (backbone admins; minga/measurement/views_define.py)
+from minga.measurement import views_define  # noqa: E402
+
+urlpatterns += [
+    path("c/<slug:slug>/measurement/indicators/new/", views_define.indicator_create, name="indicator_create"),
+    path(
+        "c/<slug:slug>/measurement/indicators/<int:indicator_id>/edit/",
+        views_define.indicator_edit,
+        name="indicator_edit",
+    ),
+    path("c/<slug:slug>/measurement/sets/", views_define.indicator_sets, name="indicator_sets"),
+    path("c/<slug:slug>/measurement/targets/", views_define.targets, name="targets"),
+    path("c/<slug:slug>/measurement/rules/", views_define.validation_rules, name="validation_rules"),
+]

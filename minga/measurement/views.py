@@ -394,5 +394,10 @@ def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "measurement/indicator_list.html",
-        {"collective": collective, "nav": "measurement", "indicators": indicators},
+        {
+            "collective": collective,
+            "nav": "measurement",
+            "indicators": indicators,
+            "can_define": services.may_define(request.user, collective),
+        },
     )

@@ -94,3 +94,29 @@ def test_lead_reports_coordinator_approves_backbone_reads_the_dashboard(
         page.get_by_role("link", name="XLSX").click()
     assert download.value.suggested_filename.endswith(".xlsx")
     page.screenshot(path="/tmp/measurement-pivot.png", full_page=True)
+
+
+def test_backbone_defines_an_indicator_and_sees_errors_per_field(
+    page: Page, transactional_db: Any, log_in: Callable[[str, str], None], shot: Callable[[str], Path]
+) -> None:
+    from minga.measurement.models import Indicator
+
+    generate_demo(size="tiny", seed=7, today=timezone.localdate(), with_metrics=False)
+    collective = demo_collective()
+    assert collective is not None
+    log_in("admin@demo.minga.local", DEMO_PASSWORD)
+    page.goto(reverse("measurement:indicator_list", args=[collective.slug]))
+    page.get_by_role("link", name="New indicator").click()
+    page.get_by_role("textbox", name="Code (required)").fill("water_points")
+    page.get_by_role("textbox", name="Name (required)").fill("Water points repaired")
+    page.get_by_label("Unit", exact=True).fill("water points")
+    page.get_by_label("Min value").fill("10")
+    page.get_by_label("Max value").fill("5")
+    page.get_by_role("button", name="Define the indicator").click()
+    expect(page.locator(".field.has-error")).to_contain_text("can't be below the minimum")
+    page.screenshot(path="/tmp/measurement-indicator-form.png", full_page=True)
+    shot("indicator form")
+    page.get_by_label("Max value").fill("50")
+    page.get_by_role("button", name="Define the indicator").click()
+    expect(page.get_by_role("status")).to_contain_text("Water points repaired is defined")
+    assert Indicator.objects.get(collective=collective, code="water_points").max_value == 50

@@ -1,0 +1,209 @@
+"""Forms of the measurement pages where the backbone defines what is measured. They parse input; the
+services in `services.py` decide (and their problems are attached to the fields with `add_problems`).
+
+Fields come from the models (`fields_for_model`), so lengths, choices and validators are declared once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from minga.architecture.models import GroupKind
+from minga.core.models import Collective
+from minga.measurement import periods
+from minga.measurement.models import Disaggregation, Frequency, Indicator, ValidationRule
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+INDICATOR_FORM_FIELDS = [
+    "code",
+    "name",
+    "description",
+    "unit",
+    "value_type",
+    "aggregation",
+    "disaggregation",
+    "frequency",
+    "kinds",
+    "min_value",
+    "max_value",
+    "required",
+    "sdg_target",
+    "iris_code",
+    "active_from",
+    "active_until",
+    "visibility",
+]
+
+
+def _kinds(collective: Collective) -> Any:
+    return GroupKind.objects.filter(collective=collective).order_by("order", "name")
+
+
+class IndicatorForm(forms.Form):
+    """Define or change an indicator. Its code is its identity in files, the API and DHIS2 mappings: it
+    is set once and not offered when editing."""
+
+    def __init__(self, *args: Any, collective: Collective, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = [f for f in INDICATOR_FORM_FIELDS if not (editing and f == "code")]
+        self.fields.update(
+            forms.fields_for_model(
+                Indicator,
+                fields=names,
+                widgets={
+                    "active_from": DATE,
+                    "active_until": DATE,
+                    "description": forms.Textarea(attrs={"rows": 3}),
+                    "kinds": forms.CheckboxSelectMultiple,
+                },
+                help_texts={
+                    "code": "Letters, digits, dots, hyphens, underscores; it can't change later.",
+                    "disaggregation": "Optional breakdown, e.g. sex x age. Fixed once values are stored.",
+                    "kinds": "None ticked: every kind of group may report it.",
+                    "min_value": "Values below are refused on entry.",
+                    "max_value": "Values above are refused on entry.",
+                    "active_from": "Values for periods before this day are refused.",
+                    "active_until": "To retire it, or to replace it with a new definition.",
+                },
+            )
+        )
+        kinds = self.fields["kinds"]
+        assert isinstance(kinds, forms.ModelMultipleChoiceField)
+        kinds.queryset = _kinds(collective)
+        kinds.label = "Reported by"
+        disaggregation = self.fields["disaggregation"]
+        assert isinstance(disaggregation, forms.ModelChoiceField)
+        disaggregation.queryset = Disaggregation.objects.filter(collective=collective).order_by("name")
+        disaggregation.empty_label = "None (one value)"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("min_value"), data.get("max_value")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_value", "The maximum can't be below the minimum.")
+        start, end = data.get("active_from"), data.get("active_until")
+        if start and end and end < start:
+            self.add_error("active_until", "It can't end before it starts.")
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of `indicator_create` / `indicator_update`."""
+        data = dict(self.cleaned_data)
+        data["kinds"] = list(data.get("kinds") or [])
+        return data
+
+    @staticmethod
+    def initial_from(indicator: Indicator) -> dict[str, Any]:
+        initial = {name: getattr(indicator, name) for name in INDICATOR_FORM_FIELDS if name != "kinds"}
+        initial["kinds"] = [k.pk for k in indicator.kinds.all()]
+        return initial
+
+
+class IndicatorSetForm(forms.Form):
+    """A form of indicators: which ones, in which order (one code a line), for which kinds of group."""
+
+    code = forms.CharField(max_length=60, help_text="e.g. monthly_group_report")
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    frequency = forms.ChoiceField(choices=Frequency.choices)
+    indicators = forms.CharField(
+        label="Indicators, in order",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="One indicator code a line, in the order of the form.",
+    )
+    kinds = forms.ModelMultipleChoiceField(
+        queryset=GroupKind.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Reported by",
+        help_text="The kinds of group that fill in this form.",
+    )
+
+    def __init__(self, *args: Any, collective: Collective, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collective = collective
+        kinds = self.fields["kinds"]
+        assert isinstance(kinds, forms.ModelMultipleChoiceField)
+        kinds.queryset = _kinds(collective)
+        self.fields["frequency"].initial = periods.MONTH
+
+    def clean_indicators(self) -> list[Indicator]:
+        codes = [line.strip() for line in self.cleaned_data["indicators"].splitlines() if line.strip()]
+        by_code = {i.code: i for i in Indicator.objects.filter(collective=self.collective, code__in=codes)}
+        unknown = [c for c in codes if c not in by_code]
+        if unknown:
+            raise forms.ValidationError(f"Unknown indicator codes: {', '.join(unknown[:10])}.")
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise forms.ValidationError(f"Listed twice: {', '.join(repeated)}.")
+        if not codes:
+            raise forms.ValidationError("List at least one indicator.")
+        return [by_code[c] for c in codes]
+
+
+def _indicator_field(collective: Collective, label: str) -> forms.ModelChoiceField[Indicator]:
+    return forms.ModelChoiceField(
+        queryset=Indicator.objects.filter(collective=collective).order_by("name", "id"), label=label
+    )
+
+
+class TargetForm(forms.Form):
+    """The target of an indicator for a group (a network group: its subtree) in a period."""
+
+    indicator = forms.ModelChoiceField(queryset=Indicator.objects.none())
+    group = forms.CharField(
+        max_length=60, label="Group code", help_text="For a network group the target covers its subtree."
+    )
+    period = forms.CharField(
+        max_length=10, help_text="An ISO code of the indicator's frequency: 202603, 2026Q1…"
+    )
+    value = forms.FloatField()
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args: Any, collective: Collective, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"] = _indicator_field(collective, "Indicator")
+
+    def clean_period(self) -> str:
+        try:
+            spec = periods.parse_period(self.cleaned_data["period"])
+        except periods.PeriodError as error:
+            raise forms.ValidationError(str(error)) from None
+        return spec.code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        indicator, code = data.get("indicator"), data.get("period")
+        if indicator is not None and code and periods.parse_period(code).kind != indicator.frequency:
+            self.add_error(
+                "period", f"{indicator.name} is reported {indicator.get_frequency_display().lower()}."
+            )
+        return data
+
+
+class ValidationRuleForm(forms.Form):
+    """A rule between two indicators of the same group and period: left operator right."""
+
+    name = forms.CharField(max_length=200, help_text="e.g. Girls enrolled ≤ children enrolled")
+    left = forms.ModelChoiceField(queryset=Indicator.objects.none())
+    operator = forms.ChoiceField(choices=ValidationRule.Operator.choices)
+    right = forms.ModelChoiceField(queryset=Indicator.objects.none())
+
+    def __init__(self, *args: Any, collective: Collective, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["left"] = _indicator_field(collective, "Left")
+        self.fields["right"] = _indicator_field(collective, "Right")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        left, right = data.get("left"), data.get("right")
+        if left is not None and left == right:
+            self.add_error("right", "Compare two different indicators.")
+        for side in ("left", "right"):
+            indicator = data.get(side)
+            if indicator is not None and not indicator.is_numeric:
+                self.add_error(side, "A text indicator can't be compared.")
+        return data
