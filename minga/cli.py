@@ -165,6 +165,9 @@ def demo(
             f"{result.links:,} links, {result.sets} group sets, {result.people:,} people, "
             f"{result.memberships:,} memberships (size {result.size}, seed {result.seed})."
         )
+        if result.extras:
+            made = ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in result.extras.items())
+            console.print(f"And in the other apps: {made}.")
         if result.metrics:
             console.print(f"Network metrics: {result.metrics}.")
         steps = ", ".join(f"{label.lower()} {seconds:.1f} s" for label, seconds in result.steps.items())

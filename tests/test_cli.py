@@ -29,6 +29,9 @@ def test_demo_generates_and_prints_the_logins_then_is_a_no_op_if_absent(db: Any)
     result = runner.invoke(app, ["demo", "--size", "tiny", "--seed", "3", "--no-metrics"])
     assert result.exit_code == 0, result.output
     assert "Demo collective generated" in result.output
+    # What the other apps added is said too (the console may wrap the line anywhere).
+    said = " ".join(result.output.split())
+    assert "And in the other apps:" in said and " indicators" in said and " practices" in said
     for role in ("operator", "admin", "coordinator", "lead", "member", "observer"):
         assert f"{role}@demo.minga.local" in result.output
     groups = Group.objects.count()
