@@ -731,3 +731,15 @@ def test_link_edit_and_set_delete_pages_have_bounded_queries(client, world, djan
     # session, user, scope, collective, the set, its group count, switcher
     with django_assert_max_num_queries(7):
         assert client.get(url("group_set_delete", "alpha", group_set.pk)).status_code == 200
+
+
+def test_home_offers_the_question_box_and_the_sections_of_the_collective(client, world):
+    html = client.get(url("collective_home", "alpha")).content.decode()
+    assert f'action="{reverse("learning:ask", args=["alpha"])}"' in html
+    for section in (
+        "pathways:pathway_list",
+        "activities:activity_list",
+        "measurement:dashboard",
+        "learning:index",
+    ):
+        assert f'href="{reverse(section, args=["alpha"])}"' in html
