@@ -391,3 +391,7 @@ def validation(
         }
         for v in selectors.validation_report(viewer=user, area=area, period=stored)
     ]
+
+
+# Saved dashboards register their endpoints on this router.
+from minga.measurement import api_dashboards  # noqa: E402, F401

@@ -63,3 +63,55 @@ def breakdown_spec(
         },
         "config": CONFIG,
     }
+
+
+def map_spec(
+    points: list[tuple[str, float, float, float | None]], *, title: str, width: int = 520, height: int = 320
+) -> dict[str, Any]:
+    """A point map of units from (label, latitude, longitude, value): one circle per unit, its area by
+    the value (grey when the unit has no value), in an equirectangular projection fitted to the points
+    — no tiles, so the SVG stands alone in a page or a PDF report."""
+    values = [
+        {"unit": label, "lat": lat, "lon": lon, "value": value, "reported": value is not None}
+        for label, lat, lon, value in points
+    ]
+    return {
+        "$schema": SCHEMA,
+        "width": width,
+        "height": height,
+        "padding": 24,
+        "projection": {"type": "equirectangular"},
+        "data": {"values": values},
+        "layer": [
+            {
+                "mark": {"type": "circle", "opacity": 0.75, "stroke": "#ffffff", "strokeWidth": 1},
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "size": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": title,
+                        "scale": {"range": [40, 900], "zero": True},
+                        "legend": {"orient": "bottom", "direction": "horizontal"},
+                    },
+                    "color": {
+                        "field": "reported",
+                        "type": "nominal",
+                        "scale": {"domain": [True, False], "range": ["#0f5f57", "#9aa5a3"]},
+                        "legend": None,
+                    },
+                    "tooltip": [{"field": "unit"}, {"field": "value", "title": title, "format": ",.4~g"}],
+                },
+            },
+            {
+                "mark": {"type": "text", "dy": -18, "fontSize": 11, "color": "#334"},
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "text": {"field": "unit"},
+                },
+            },
+        ],
+        "config": CONFIG,
+    }

@@ -14,6 +14,7 @@ from minga.architecture.models import GroupKind
 from minga.core.models import Collective
 from minga.measurement import periods
 from minga.measurement.models import Disaggregation, Frequency, Indicator, ValidationRule
+from minga.measurement.models_dashboards import CHARTS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -207,3 +208,33 @@ class ValidationRuleForm(forms.Form):
             if indicator is not None and not indicator.is_numeric:
                 self.add_error(side, "A text indicator can't be compared.")
         return data
+
+
+class SaveDashboardForm(forms.Form):
+    """Save the dashboard as it is shown (area and periods come from the page) under a name, with the
+    indicators and charts chosen."""
+
+    name = forms.CharField(max_length=120)
+    indicators = forms.MultipleChoiceField(
+        choices=[], widget=forms.SelectMultiple(attrs={"size": 6}), help_text="Up to 12."
+    )
+    charts = forms.MultipleChoiceField(choices=CHARTS, widget=forms.CheckboxSelectMultiple)
+    shared = forms.BooleanField(
+        required=False,
+        label="Share with the collective",
+        help_text="Each person who opens it sees only the data they may see.",
+    )
+    within = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    set = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    period = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, collective: Collective, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        indicators = self.fields["indicators"]
+        assert isinstance(indicators, forms.MultipleChoiceField)
+        indicators.choices = list(
+            Indicator.objects.visible_to(viewer)
+            .filter(collective=collective)
+            .order_by("name", "id")
+            .values_list("code", "name")
+        )

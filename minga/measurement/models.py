@@ -520,4 +520,5 @@ class ValidationRule(models.Model):
         }[self.operator]
 
 
+from minga.measurement.models_dashboards import SavedDashboard  # noqa: E402, F401  (saved dashboards)
 from minga.measurement.models_dhis2 import Dhis2Kind, Dhis2Mapping  # noqa: E402, F401  (DHIS2 code mapping)

@@ -631,3 +631,54 @@ def dashboard(
         targets=targets_for(viewer=viewer, indicator=indicator, area=area, period_list=period_list),
         completeness=completeness(viewer=viewer, area=area, period=latest, list_limit=20) if latest else None,
     )
+
+
+# --- the map --------------------------------------------------------------------------------------
+
+MAP_MAX_POINTS = 300
+
+
+def map_points(*, viewer: Any, breakdown: Rollup, area: Area) -> list[tuple[str, float, float, float | None]]:
+    """(label, latitude, longitude, value) of the units of a breakdown by child unit, for the map.
+
+    A unit with its own coordinates is placed there; a network unit without them at the mean of the
+    located groups of its subtree that the viewer may see (one query for all of them). Units that can't
+    be placed are left out. At most `MAP_MAX_POINTS`."""
+    cells = breakdown.cells[:MAP_MAX_POINTS]
+    if not cells:
+        return []
+    ids = [key for key, _, _ in cells]
+    groups = {
+        g.pk: g
+        for g in Group.objects.visible_to(viewer)
+        .filter(pk__in=ids)
+        .only("id", "path", "latitude", "longitude")
+    }
+    located: dict[int, tuple[float, float]] = {
+        pk: (float(g.latitude), float(g.longitude))
+        for pk, g in groups.items()
+        if g.latitude is not None and g.longitude is not None
+    }
+    unplaced = [groups[pk] for pk in ids if pk in groups and pk not in located]
+    if unplaced:
+        by_path = {g.path: g.pk for g in unplaced}
+        sums: dict[int, list[float]] = {}
+        prefix = Q()
+        for path in by_path:
+            prefix |= Q(path__startswith=path)
+        rows = (
+            Group.objects.visible_to(viewer)
+            .filter(prefix, latitude__isnull=False, longitude__isnull=False)
+            .values_list("path", "latitude", "longitude")
+        )
+        for path, lat, lon in rows.iterator(chunk_size=5000):
+            for base, pk in by_path.items():
+                if path.startswith(base):
+                    acc = sums.setdefault(pk, [0.0, 0.0, 0.0])
+                    acc[0] += float(lat or 0)
+                    acc[1] += float(lon or 0)
+                    acc[2] += 1
+                    break
+        for pk, (lat_sum, lon_sum, n) in sums.items():
+            located[pk] = (lat_sum / n, lon_sum / n)
+    return [(label, *located[key], value) for key, label, value in cells if key in located]

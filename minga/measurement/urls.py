@@ -60,3 +60,22 @@ urlpatterns += [
     path("c/<slug:slug>/measurement/targets/", views_define.targets, name="targets"),
     path("c/<slug:slug>/measurement/rules/", views_define.validation_rules, name="validation_rules"),
 ]
+
+# Saved dashboards (minga/measurement/views_dashboards.py)
+from minga.measurement import views_dashboards  # noqa: E402
+
+urlpatterns += [
+    path(
+        "c/<slug:slug>/measurement/dashboards/save/", views_dashboards.dashboard_save, name="dashboard_save"
+    ),
+    path(
+        "c/<slug:slug>/measurement/dashboards/<int:dashboard_id>/",
+        views_dashboards.saved_dashboard,
+        name="saved_dashboard",
+    ),
+    path(
+        "c/<slug:slug>/measurement/dashboards/<int:dashboard_id>/delete/",
+        views_dashboards.saved_dashboard_delete,
+        name="saved_dashboard_delete",
+    ),
+]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from minga.architecture.access import access_collective, access_group
+from minga.architecture.access import access_collective, access_group, access_group_set
 from minga.architecture.models import Group, Layer
 from minga.core.charts import render_svg
 from minga.core.errors import DomainError, NotFound
@@ -44,6 +44,12 @@ def _is_member(user: Any, collective: Collective) -> bool:
 
 def _area(request: HttpRequest, collective: Collective) -> selectors.Area:
     within = _int(request.GET.get("within"))
+    set_id = _int(request.GET.get("set"))
+    if within is None and set_id is not None:
+        group_set = access_group_set(request.user, set_id)
+        if group_set.collective_id != collective.pk:
+            raise NotFound("group set")
+        return selectors.Area(collective, group_set=group_set)
     if within is None:
         return selectors.Area(collective)
     return selectors.Area(collective, group=access_group(request.user, within, collective=collective))
@@ -73,6 +79,7 @@ def _analysis(request: HttpRequest, slug: str) -> dict[str, Any]:
         except periods.PeriodError as error:
             context["period_error"] = str(error)
     context["within"] = area.group.pk if area.group else ""
+    context["set_id"] = area.group_set.pk if area.group_set else ""
     return context
 
 
@@ -95,7 +102,24 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         if rows:
             context["breakdown_chart"] = render_svg(charts.breakdown_spec(rows[:40], title=unit))
         context["children"] = _children(request.user, collective, context["area"])
+        points = selectors.map_points(viewer=request.user, breakdown=data.breakdown, area=context["area"])
+        if points:
+            context["map_chart"] = render_svg(charts.map_spec(points, title=unit))
+            context["map_points"] = points
     context["can_enter"] = services.may_report(request.user, collective)
+    if _is_member(request.user, collective):
+        from minga.measurement.dashboards import dashboards_for
+        from minga.measurement.forms import SaveDashboardForm
+
+        context["saved"] = dashboards_for(request.user, collective)
+        context["save_form"] = SaveDashboardForm(
+            collective=collective,
+            viewer=request.user,
+            initial={
+                "indicators": [indicator.code] if indicator else [],
+                "charts": ["trend", "breakdown", "map"],
+            },
+        )
     return render(request, "measurement/dashboard.html", context)
 
 
