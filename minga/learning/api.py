@@ -12,11 +12,12 @@ from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from minga.architecture.access import access_collective, access_group
 from minga.core.api_support import ERROR_RESPONSES, ApiRequest, Page, idempotent, paginate, reference
-from minga.core.errors import DomainError
+from minga.core.errors import DomainError, NotFound
 from minga.core.models import Collective
 from minga.learning import services
 from minga.learning.access import access_community, access_practice, access_resource, access_session
 from minga.learning.ask import ask
+from minga.learning.comparison import comparable_indicators, practice_comparison
 from minga.learning.models import Adoption, Community, Practice, Resource, Session
 from minga.learning.schemas import (
     AdoptionIn,
@@ -25,7 +26,11 @@ from minga.learning.schemas import (
     AskIn,
     CommunityFilters,
     CommunityIn,
+    CommunityMemberIn,
+    CommunityMemberOut,
     CommunityOut,
+    ComparisonOut,
+    ComparisonParams,
     PracticeFilters,
     PracticeIn,
     PracticeOut,
@@ -39,6 +44,7 @@ from minga.learning.schemas import (
     SessionOut,
 )
 from minga.learning.search import Filters, search
+from minga.people.models import Person
 
 router = Router(tags=["learning"])
 TITLE_ORDER = ("title", "id")
@@ -74,6 +80,38 @@ def list_practices(request: ApiRequest, filters: Query[PracticeFilters]) -> dict
 )
 def get_practice(request: ApiRequest, practice_id: int) -> Practice:
     return access_practice(request.auth, practice_id)
+
+
+@router.get(
+    "/learning/practices/{practice_id}/comparison",
+    response={200: ComparisonOut, **ERROR_RESPONSES},
+    tags=["practices"],
+)
+def practice_comparison_get(request: ApiRequest, practice_id: int, params: Query[ComparisonParams]) -> Any:
+    """Adopting groups against similar non-adopting ones on one indicator, after adoption, in the same
+    periods: a descriptive comparison, not a causal estimate."""
+    practice = access_practice(request.auth, practice_id)
+    indicator = comparable_indicators(request.auth, practice).filter(pk=params.indicator_id).first()
+    if indicator is None:
+        raise DomainError.single(
+            "unknown_reference",
+            "No indicator with numbers with this id that you can see.",
+            field="indicator_id",
+        )
+    within = _group(request, "within", params.within, practice.collective)
+    result = practice_comparison(
+        viewer=request.auth, practice=practice, indicator=indicator, similar=params.similar, within=within
+    )
+    return {
+        "practice_id": practice.pk,
+        "indicator_id": indicator.pk,
+        "similar": result.similar,
+        "within": within.pk if within is not None else None,
+        "adopters": result.adopters,
+        "others": result.others,
+        "difference": result.difference,
+        "adopters_without_peers": result.adopters_without_peers,
+    }
 
 
 @router.post("/learning/practices", response={201: PracticeOut, **ERROR_RESPONSES}, tags=["practices"])
@@ -257,6 +295,49 @@ def create_community(request: ApiRequest, payload: CommunityIn) -> Status[Commun
         visibility=payload.visibility,
     )
     return Status(201, community)
+
+
+def _person(request: ApiRequest, person_id: int, collective: Collective) -> Person:
+    person = Person.objects.visible_to(request.auth).filter(collective=collective, pk=person_id).first()
+    if person is None:
+        raise DomainError.single(
+            "unknown_reference", "No person with this id that you can see.", field="person_id"
+        )
+    return person
+
+
+@router.post(
+    "/learning/communities/{community_id}/members",
+    response={200: CommunityMemberOut, **ERROR_RESPONSES},
+    tags=["communities"],
+)
+@idempotent
+def set_community_member(request: ApiRequest, community_id: int, payload: CommunityMemberIn) -> Any:
+    """Add a person of the collective to the community, or change their role (member / facilitator)."""
+    community = access_community(request.auth, community_id, for_edit=True)
+    person = _person(request, payload.person_id, community.collective)
+    member = services.community_member_set(
+        actor=request.auth, community=community, person=person, role=payload.role
+    )
+    return {"community_id": community.pk, "person_id": person.pk, "role": member.role}
+
+
+@router.delete(
+    "/learning/communities/{community_id}/members/{person_id}",
+    response={204: None, **ERROR_RESPONSES},
+    tags=["communities"],
+)
+@idempotent
+def remove_community_member(request: ApiRequest, community_id: int, person_id: int) -> Status[None]:
+    community = access_community(request.auth, community_id)
+    person = (
+        Person.objects.visible_to(request.auth).filter(collective=community.collective, pk=person_id).first()
+    )
+    if person is None or not services.community_member_remove(
+        actor=request.auth, community=community, person=person
+    ):
+        raise NotFound("member")
+    return Status(204, None)
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -215,3 +216,40 @@ class AnswerOut(Schema):
     citations: list[CitationOut]
     note: str
     seconds: float
+
+
+class ComparisonParams(Schema):
+    indicator_id: int
+    similar: Literal["parent", "kind"] = Field(
+        "parent", description="Comparison groups: the same parent group, or the same kind of group."
+    )
+    within: int | None = Field(None, description="Only adopting and comparison groups of this subtree.")
+
+
+class ComparisonSideOut(Schema):
+    groups: int = Field(..., description="Groups with at least one value in the periods compared.")
+    values: int = Field(..., description="(group, period) values behind the mean.")
+    mean: float | None
+
+
+class ComparisonOut(Schema):
+    practice_id: int
+    indicator_id: int
+    similar: str
+    within: int | None
+    adopters: ComparisonSideOut = Field(..., description="Adopting groups, periods after their adoption.")
+    others: ComparisonSideOut = Field(..., description="Similar non-adopting groups, the same periods.")
+    difference: float | None
+    adopters_without_peers: int
+    note: str = "A descriptive comparison of what groups reported, not a causal estimate."
+
+
+class CommunityMemberIn(Schema):
+    person_id: int
+    role: Literal["member", "facilitator"] = "member"
+
+
+class CommunityMemberOut(Schema):
+    community_id: int
+    person_id: int
+    role: str

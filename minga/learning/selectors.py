@@ -93,6 +93,34 @@ class PracticeSpread:
             return None
         return spread_chart_spec(self.series)
 
+    @property
+    def map_spec(self) -> dict[str, Any] | None:
+        """The adopting groups with a location as points, and "learned from" links as lines (only
+        between groups the viewer can see); None when no adopting group has a location."""
+        points = [
+            {
+                "name": a.group.name,
+                "lat": a.group.latitude,
+                "lon": a.group.longitude,
+                "year": str(a.adopted_on.year),
+            }
+            for a in self.adoptions
+            if a.group.has_point
+        ]
+        if not points:
+            return None
+        lines = [
+            {
+                "lat": e.source.latitude,
+                "lon": e.source.longitude,
+                "lat2": e.target.latitude,
+                "lon2": e.target.longitude,
+            }
+            for e in self.edges
+            if e.source is not None and e.source.has_point and e.target.has_point
+        ]
+        return spread_map_spec(points, lines)
+
 
 def practice_spread(user: Any, practice: Practice) -> PracticeSpread:
     """Adoptions of `practice` by groups the user may see, cumulative over time, and who learned from
@@ -143,6 +171,68 @@ def spread_chart_spec(series: list[dict[str, Any]], *, width: int = 560, height:
             "tooltip": [{"field": "month"}, {"field": "adoptions"}],
         },
         "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"},
+    }
+
+
+MAP_LABELS = 25  # group names are written next to the points up to this many
+
+
+def spread_map_spec(
+    points: list[dict[str, Any]], lines: list[dict[str, Any]], *, width: int = 560, height: int = 320
+) -> dict[str, Any]:
+    """Vega-Lite: adopting groups on a Mercator projection fitted to them (no base map: the page works
+    offline), coloured by the year they adopted; a line from the group each learned from."""
+    layers: list[dict[str, Any]] = []
+    if lines:
+        layers.append(
+            {
+                "data": {"values": lines},
+                "mark": {"type": "rule", "color": "#8a9a98", "strokeWidth": 1.2, "opacity": 0.8},
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "longitude2": {"field": "lon2"},
+                    "latitude2": {"field": "lat2"},
+                },
+            }
+        )
+    layers.append(
+        {
+            "data": {"values": points},
+            "mark": {"type": "circle", "size": 140, "opacity": 0.95, "stroke": "white", "strokeWidth": 1.5},
+            "encoding": {
+                "longitude": {"field": "lon", "type": "quantitative"},
+                "latitude": {"field": "lat", "type": "quantitative"},
+                "color": {
+                    "field": "year",
+                    "type": "ordinal",
+                    "title": "Adopted in",
+                    "scale": {"scheme": "tealblues"},
+                    "legend": {"orient": "bottom", "direction": "horizontal"},
+                },
+                "tooltip": [{"field": "name", "title": "Group"}, {"field": "year", "title": "Adopted in"}],
+            },
+        }
+    )
+    if len(points) <= MAP_LABELS:
+        layers.append(
+            {
+                "data": {"values": points},
+                "mark": {"type": "text", "align": "left", "dx": 8, "fontSize": 11, "color": "#33413f"},
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "text": {"field": "name"},
+                },
+            }
+        )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": width,
+        "height": height,
+        "projection": {"type": "mercator"},
+        "layer": layers,
+        "config": {"view": {"stroke": "#d5dedc", "fill": "#f4f8f7"}, "font": "system-ui, sans-serif"},
     }
 
 

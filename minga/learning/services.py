@@ -289,6 +289,18 @@ def community_member_set(
 
 
 @transaction.atomic
+def community_member_remove(*, actor: Any, community: Community, person: Any) -> bool:
+    """Take `person` out of the community. False when they were not in it."""
+    _require_editable(actor, community)
+    deleted, _ = CommunityMember.objects.filter(community=community, person=person).delete()
+    if deleted:
+        audit_record(
+            actor=actor, action="community.member_remove", target=community, changes={"person": person.pk}
+        )
+    return bool(deleted)
+
+
+@transaction.atomic
 def session_create(
     *, actor: Any, community: Community, title: str, held_on: dt.date, **fields: Any
 ) -> Session:

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{P}working/", views.whats_working, name="whats_working"),
     path(f"{P}practices/new/", views.practice_create, name="practice_create"),
     path(f"{P}practices/<int:practice_id>/", views.practice_detail, name="practice_detail"),
+    path(f"{P}practices/<int:practice_id>/compare/", views.practice_compare, name="practice_compare"),
     path(f"{P}practices/<int:practice_id>/edit/", views.practice_edit, name="practice_edit"),
     path(f"{P}practices/<int:practice_id>/delete/", views.practice_delete, name="practice_delete"),
     path(f"{P}practices/<int:practice_id>/adopt/", views.adoption_create, name="adoption_create"),
@@ -21,6 +22,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{P}library/<int:resource_id>/delete/", views.resource_delete, name="resource_delete"),
     path(f"{P}communities/new/", views.community_create, name="community_create"),
     path(f"{P}communities/<int:community_id>/", views.community_detail, name="community_detail"),
+    path(
+        f"{P}communities/<int:community_id>/members/add/",
+        views.community_member_add,
+        name="community_member_add",
+    ),
+    path(
+        f"{P}communities/<int:community_id>/members/<int:person_id>/remove/",
+        views.community_member_remove,
+        name="community_member_remove",
+    ),
     path(f"{P}communities/<int:community_id>/sessions/new/", views.session_create, name="session_create"),
     path(f"{P}sessions/<int:session_id>/", views.session_detail, name="session_detail"),
 ]

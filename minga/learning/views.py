@@ -23,6 +23,7 @@ from minga.core.models import Collective
 from minga.learning import selectors, services
 from minga.learning.access import access_community, access_practice, access_resource, access_session
 from minga.learning.ask import ask
+from minga.learning.comparison import SIMILAR_CHOICES, comparable_indicators, practice_comparison
 from minga.learning.forms import (
     AdoptionForm,
     CommunityForm,
@@ -34,6 +35,7 @@ from minga.learning.forms import (
 )
 from minga.learning.models import Community, Practice, Resource, Session
 from minga.learning.search import Filters, search
+from minga.people.models import Person
 
 
 def _form_response(request: HttpRequest, template: str, context: dict[str, Any], form: Any) -> HttpResponse:
@@ -119,6 +121,7 @@ def practice_detail(request: HttpRequest, slug: str, practice_id: int) -> HttpRe
     practice = access_practice(request.user, practice_id, collective=collective)
     spread = selectors.practice_spread(request.user, practice)
     spec = spread.chart_spec
+    map_spec = spread.map_spec
     editable = Practice.objects.editable_by(request.user).filter(pk=practice.pk).exists()
     origin_visible = (
         practice.origin_group_id is not None
@@ -132,9 +135,45 @@ def practice_detail(request: HttpRequest, slug: str, practice_id: int) -> HttpRe
             practice=practice,
             spread=spread,
             chart=render_svg(spec) if spec else "",
+            spread_map=render_svg(map_spec) if map_spec else "",
             can_edit=editable,
             can_adopt=selectors.may_publish(request.user, collective),
             origin_visible=origin_visible,
+        ),
+    )
+
+
+@require_GET
+def practice_compare(request: HttpRequest, slug: str, practice_id: int) -> HttpResponse:
+    """Adopting groups against similar non-adopting ones on one indicator (descriptive, not causal)."""
+    collective = access_collective(request.user, slug)
+    practice = access_practice(request.user, practice_id, collective=collective)
+    indicators = list(comparable_indicators(request.user, practice))
+    chosen = _int(request.GET.get("indicator"))
+    indicator = next((i for i in indicators if i.pk == chosen), indicators[0] if indicators else None)
+    similar = request.GET.get("similar") or "parent"
+    similar = similar if similar in dict(SIMILAR_CHOICES) else "parent"
+    within_id = _int(request.GET.get("within"))
+    within = access_group(request.user, within_id, collective=collective) if within_id else None
+    result = (
+        practice_comparison(
+            viewer=request.user, practice=practice, indicator=indicator, similar=similar, within=within
+        )
+        if indicator is not None
+        else None
+    )
+    return render(
+        request,
+        "learning/practice_compare.html",
+        _ctx(
+            collective,
+            practice=practice,
+            indicators=indicators,
+            indicator=indicator,
+            similar=similar,
+            similar_choices=SIMILAR_CHOICES,
+            within=within,
+            result=result,
         ),
     )
 
@@ -366,6 +405,46 @@ def session_detail(request: HttpRequest, slug: str, session_id: int) -> HttpResp
         "learning/session_detail.html",
         _ctx(collective, session=session, passages=list(session.passages.order_by("position"))),
     )
+
+
+@require_POST
+def community_member_add(request: HttpRequest, slug: str, community_id: int) -> HttpResponse:
+    """Add a person of the collective (found by email among the people the editor may read)."""
+    collective = access_collective(request.user, slug)
+    community = access_community(request.user, community_id, collective=collective, for_edit=True)
+    email = (request.POST.get("email") or "").strip()
+    role = request.POST.get("role") or "member"
+    people = list(
+        Person.objects.visible_to(request.user).filter(collective=collective, email__iexact=email)[:2]
+    )
+    if not email or not people:
+        messages.error(request, "Nobody you can see in this collective has that email.")
+    elif len(people) > 1:
+        messages.error(request, "Several people share that email: add them through the API by id.")
+    else:
+        try:
+            services.community_member_set(
+                actor=request.user, community=community, person=people[0], role=role
+            )
+        except DomainError as error:
+            messages.error(request, " ".join(p.message for p in error.problems))
+        else:
+            messages.success(request, f"{people[0].full_name} was added.")
+    return redirect("learning:community_detail", collective.slug, community.pk)
+
+
+@require_POST
+def community_member_remove(
+    request: HttpRequest, slug: str, community_id: int, person_id: int
+) -> HttpResponse:
+    collective = access_collective(request.user, slug)
+    community = access_community(request.user, community_id, collective=collective, for_edit=True)
+    person = Person.objects.visible_to(request.user).filter(collective=collective, pk=person_id).first()
+    if person is None:
+        raise NotFound("person")
+    if services.community_member_remove(actor=request.user, community=community, person=person):
+        messages.success(request, f"{person.full_name} left the community.")
+    return redirect("learning:community_detail", collective.slug, community.pk)
 
 
 @require_http_methods(["GET", "POST"])
