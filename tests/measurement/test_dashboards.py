@@ -287,3 +287,18 @@ def test_dashboard_page_shows_the_map(world: Any, data: dict[str, Any]) -> None:
     )
     assert response.context["map_points"][0][0] == "Kenya"
     assert "Map" in response.content.decode() and response.content.decode().count("<svg") >= 3
+
+
+def test_dashboard_over_a_group_set(world: Any, data: dict[str, Any]) -> None:
+    coast = GroupSet.objects.create(collective=world.alpha, code="coast", name="Coastal groups")
+    coast.groups.add(world.mombasa)
+    response = page(world, "admin").get(
+        reverse("measurement:dashboard", args=["alpha"]),
+        {"indicator": "meetings", "period": "202603:202604", "set": str(coast.pk)},
+    )
+    assert response.status_code == 200
+    assert response.context["data"].trend.total == 6
+    assert response.context["area"].label == "Coastal groups"
+    beta_set = GroupSet.objects.create(collective=world.beta, code="b", name="Beta set")
+    other = page(world, "admin").get(reverse("measurement:dashboard", args=["alpha"]), {"set": beta_set.pk})
+    assert other.status_code == 404
