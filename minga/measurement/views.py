@@ -26,6 +26,8 @@ from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.measurement import charts, periods, selectors, services
 from minga.measurement.access import access_approval, access_period
+from minga.measurement.dashboards import dashboards_for
+from minga.measurement.forms import SaveDashboardForm
 from minga.measurement.ingest import Outcome, ValueIn
 from minga.measurement.models import DataValue, Indicator
 
@@ -108,9 +110,6 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             context["map_points"] = points
     context["can_enter"] = services.may_report(request.user, collective)
     if _is_member(request.user, collective):
-        from minga.measurement.dashboards import dashboards_for
-        from minga.measurement.forms import SaveDashboardForm
-
         context["saved"] = dashboards_for(request.user, collective)
         context["save_form"] = SaveDashboardForm(
             collective=collective,
