@@ -24,6 +24,7 @@ from minga.learning.schemas import (
     AdoptionOut,
     AnswerOut,
     AskIn,
+    AttachmentOut,
     CommunityFilters,
     CommunityIn,
     CommunityMemberIn,
@@ -80,6 +81,23 @@ def list_practices(request: ApiRequest, filters: Query[PracticeFilters]) -> dict
 )
 def get_practice(request: ApiRequest, practice_id: int) -> Practice:
     return access_practice(request.auth, practice_id)
+
+
+@router.post(
+    "/learning/practices/{practice_id}/attachments",
+    response={201: AttachmentOut, **ERROR_RESPONSES},
+    tags=["practices"],
+)
+@idempotent
+def attach_to_practice(
+    request: ApiRequest, practice_id: int, file: File[UploadedFile], title: Form[str] = ""
+) -> Status[Any]:
+    """Attach a PDF, DOCX, Markdown or text file to a practice (multipart); its text is indexed."""
+    practice = access_practice(request.auth, practice_id, for_edit=True)
+    attachment = services.practice_attachment_add(
+        actor=request.auth, practice=practice, title=title, upload=(file.name or "upload", file.read())
+    )
+    return Status(201, attachment)
 
 
 @router.get(

@@ -140,6 +140,10 @@ def practice_sections(practice: Practice) -> list[tuple[str, str]]:
     for heading, text in parts:
         for sub, chunk in chunk_markdown(text or ""):
             result.append((sub or heading, chunk))
+    if practice.pk is not None:
+        for attachment in practice.attachments.order_by("id"):
+            for sub, chunk in chunk_markdown(attachment.text or ""):
+                result.append((sub or f"Attachment: {attachment.title}"[:200], chunk))
     return result
 
 

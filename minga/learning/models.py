@@ -117,6 +117,34 @@ class Practice(models.Model):
         return self.title
 
 
+class PracticeAttachmentQuerySet(models.QuerySet["PracticeAttachment"]):
+    def visible_to(self, user: Any) -> PracticeAttachmentQuerySet:
+        """Attachments of practices `user` may read."""
+        return self.filter(practice__in=Practice.objects.visible_to(user).values("id"))
+
+
+class PracticeAttachment(models.Model):
+    """A file attached to a practice (PDF, DOCX, Markdown, text): its text is extracted and indexed
+    with the practice's own passages, under the heading "Attachment: <title>"."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="attachments")
+    title = models.CharField(max_length=200)
+    file = models.FileField(
+        upload_to="practices/%Y/%m/",
+        validators=[FileExtensionValidator(["pdf", "docx", "md", "markdown", "txt"])],
+    )
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PracticeAttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["practice", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class AdoptionQuerySet(models.QuerySet["Adoption"]):
     def visible_to(self, user: Any) -> AdoptionQuerySet:
         """Adoptions of practices `user` may read, by groups `user` may see."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -253,3 +253,15 @@ class CommunityMemberOut(Schema):
     community_id: int
     person_id: int
     role: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    practice_id: int
+    title: str
+    url: str = Field(..., alias="file.url")
+    characters: int = Field(..., description="Characters of text extracted and indexed.")
+
+    @staticmethod
+    def resolve_characters(obj: Any) -> int:
+        return len(obj.text or "")

@@ -27,6 +27,7 @@ from minga.learning.models import (
     Community,
     CommunityMember,
     Practice,
+    PracticeAttachment,
     Resource,
     Session,
 )
@@ -286,6 +287,48 @@ def community_member_set(
         changes={"person": person.pk, "role": role},
     )
     return member
+
+
+@transaction.atomic
+def practice_attachment_add(
+    *, actor: Any, practice: Practice, title: str, upload: tuple[str, bytes]
+) -> PracticeAttachment:
+    """Attach a file to a practice: its text is extracted and indexed with the practice."""
+    _require_editable(actor, practice)
+    name, data = upload
+    attachment = PracticeAttachment(
+        practice=practice, title=(title or "").strip() or name.rsplit("/", 1)[-1][:200]
+    )
+    attachment.text = extract_text(name, data)
+    attachment.file.save(name.rsplit("/", 1)[-1], ContentFile(data), save=False)
+    _full_clean(attachment, exclude=["file"])
+    attachment.save()
+    indexing.index(practice)
+    audit_record(
+        actor=actor,
+        action="practice.attachment_add",
+        target=practice,
+        collective=practice.collective,
+        changes={"attachment": attachment.pk, "title": attachment.title},
+    )
+    return attachment
+
+
+@transaction.atomic
+def practice_attachment_delete(*, actor: Any, attachment: PracticeAttachment) -> None:
+    practice = attachment.practice
+    _require_editable(actor, practice)
+    pk = attachment.pk
+    attachment.file.delete(save=False)
+    attachment.delete()
+    indexing.index(practice)
+    audit_record(
+        actor=actor,
+        action="practice.attachment_delete",
+        target=practice,
+        collective=practice.collective,
+        changes={"attachment": pk},
+    )
 
 
 @transaction.atomic

@@ -13,6 +13,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{P}working/", views.whats_working, name="whats_working"),
     path(f"{P}practices/new/", views.practice_create, name="practice_create"),
     path(f"{P}practices/<int:practice_id>/", views.practice_detail, name="practice_detail"),
+    path(
+        f"{P}practices/<int:practice_id>/attachments/",
+        views.practice_attachment_add,
+        name="practice_attachment_add",
+    ),
+    path(
+        f"{P}practices/<int:practice_id>/attachments/<int:attachment_id>/delete/",
+        views.practice_attachment_delete,
+        name="practice_attachment_delete",
+    ),
     path(f"{P}practices/<int:practice_id>/compare/", views.practice_compare, name="practice_compare"),
     path(f"{P}practices/<int:practice_id>/edit/", views.practice_edit, name="practice_edit"),
     path(f"{P}practices/<int:practice_id>/delete/", views.practice_delete, name="practice_delete"),

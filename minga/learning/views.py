@@ -136,11 +136,49 @@ def practice_detail(request: HttpRequest, slug: str, practice_id: int) -> HttpRe
             spread=spread,
             chart=render_svg(spec) if spec else "",
             spread_map=render_svg(map_spec) if map_spec else "",
+            attachments=list(practice.attachments.order_by("id")),
             can_edit=editable,
             can_adopt=selectors.may_publish(request.user, collective),
             origin_visible=origin_visible,
         ),
     )
+
+
+@require_POST
+def practice_attachment_add(request: HttpRequest, slug: str, practice_id: int) -> HttpResponse:
+    """Attach a file to a practice (multipart: title, file); its text is indexed with the practice."""
+    collective = access_collective(request.user, slug)
+    practice = access_practice(request.user, practice_id, collective=collective, for_edit=True)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a file to attach.")
+    else:
+        try:
+            services.practice_attachment_add(
+                actor=request.user,
+                practice=practice,
+                title=request.POST.get("title", ""),
+                upload=(upload.name or "upload", upload.read()),
+            )
+        except DomainError as error:
+            messages.error(request, " ".join(p.message for p in error.problems))
+        else:
+            messages.success(request, "The file was attached and its text indexed.")
+    return redirect("learning:practice_detail", collective.slug, practice.pk)
+
+
+@require_POST
+def practice_attachment_delete(
+    request: HttpRequest, slug: str, practice_id: int, attachment_id: int
+) -> HttpResponse:
+    collective = access_collective(request.user, slug)
+    practice = access_practice(request.user, practice_id, collective=collective, for_edit=True)
+    attachment = practice.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("attachment")
+    services.practice_attachment_delete(actor=request.user, attachment=attachment)
+    messages.success(request, "The attachment was removed.")
+    return redirect("learning:practice_detail", collective.slug, practice.pk)
 
 
 @require_GET
