@@ -773,6 +773,30 @@ def ask_command(
         raise typer.Exit(1)
 
 
+search_app = typer.Typer(help="The search index of groups and activities.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
+
+
+@search_app.command("refresh")
+def search_refresh(
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    full: bool = typer.Option(False, "--full", help="Re-index everything, not only what changed."),
+) -> None:
+    """Bring the search index of a collective's groups and activities up to date now (searches do it
+    by themselves, but after a large import the first search would wait for it)."""
+    _django()
+    from minga.core.models import Collective
+    from minga.learning.indexing import search_index_refresh
+
+    target = Collective.objects.filter(slug=collective).first()
+    if target is None:
+        errors.print(f"[red]There is no collective {collective!r}.[/red]")
+        raise typer.Exit(2)
+    with console.status("Indexing…"):
+        indexed = search_index_refresh(target, full=full)
+    typer.echo(f"{indexed:,} groups and activities indexed.")
+
+
 # --- measurement: rollups --------------------------------------------------------------------------
 
 measurement_app = typer.Typer(help="Shared measurement: rollups of indicators.", no_args_is_help=True)

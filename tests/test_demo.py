@@ -233,3 +233,14 @@ def test_the_bulk_load_leaves_indexes_and_foreign_keys_as_they_were(db: Any) -> 
     before = schema()
     _generate()
     assert schema() == before
+
+
+def test_every_app_adds_its_part_and_search_is_ready_at_once(tiny: DemoResult) -> None:
+    from minga.learning.indexing import search_index_stale
+
+    for part in ("indicators", "data_values", "search_index_sources"):
+        assert tiny.extras.get(part, 0) > 0, part
+    collective = demo_collective()
+    assert collective is not None
+    # The groups and activities were indexed as the demo finished: the first search has nothing to catch up.
+    assert search_index_stale(collective.pk) is False

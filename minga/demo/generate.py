@@ -291,6 +291,8 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
                 progress=progress,
             )
         )
+    for module_name in DEMO_EXTENSIONS:
+        extras.update(_finish(module_name, collective=collective, progress=progress))
     result = DemoResult(
         created=True,
         size=size,
@@ -318,6 +320,22 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
     )
     result.extras = extras
     return result
+
+
+def _finish(module_name: str, *, collective: Collective, progress: Progress) -> dict[str, int]:
+    """Once every app has added its part, an app may finish with what needed the others' data (learning
+    indexes the groups and activities for search), through an optional `demo.finish(...) -> counts`."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            return {}
+        raise
+    finish = getattr(module, "finish", None)
+    if finish is None:
+        return {}
+    counts: dict[str, int] = finish(collective=collective, progress=progress)
+    return counts
 
 
 def _extend(

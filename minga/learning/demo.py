@@ -205,3 +205,12 @@ def _spread(
                 )
             )
     return result
+
+
+def finish(*, collective: Collective, progress: Any) -> dict[str, int]:
+    """Index the demo's groups and activities for search once they all exist, so the first search of
+    the demo answers at once instead of indexing the whole collective first."""
+    from minga.learning.indexing import search_index_refresh
+
+    progress.step("Learning: indexing groups and activities for search")
+    return {"search_index_sources": search_index_refresh(collective, full=True)}

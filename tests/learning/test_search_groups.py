@@ -151,3 +151,17 @@ def test_api_and_page_include_groups_and_activities(world, material, client):
     html = page.content.decode()
     assert reverse("architecture:group_detail", args=["alpha", world.kibera.pk]) in html
     assert "Borehole census" not in html
+
+
+def test_the_cli_refreshes_the_index_of_groups_and_activities(world) -> None:
+    from typer.testing import CliRunner
+
+    from minga.cli import app
+    from minga.learning.models import Passage
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["search", "refresh", "--collective", "alpha", "--full"])
+    assert result.exit_code == 0, result.output
+    assert Passage.objects.filter(group=world.kibera).exists()
+    assert "indexed" in result.output
+    assert runner.invoke(app, ["search", "refresh", "--collective", "nope"]).exit_code == 2
