@@ -11,7 +11,15 @@ from typing import Any
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from minga.architecture.access import access_collective, access_group
-from minga.core.api_support import ERROR_RESPONSES, ApiRequest, Page, idempotent, paginate, reference
+from minga.core.api_support import (
+    ERROR_RESPONSES,
+    ApiRequest,
+    Page,
+    ReadOnlyApiAuth,
+    idempotent,
+    paginate,
+    reference,
+)
 from minga.core.errors import DomainError, NotFound
 from minga.core.models import Collective
 from minga.learning import services
@@ -423,10 +431,11 @@ def search_passages(request: ApiRequest, params: Query[SearchParams]) -> dict[st
     }
 
 
-@router.post("/ask", response={200: AnswerOut, **ERROR_RESPONSES}, tags=["search"])
+@router.post("/ask", response={200: AnswerOut, **ERROR_RESPONSES}, tags=["search"], auth=ReadOnlyApiAuth())
 def ask_question(request: ApiRequest, payload: AskIn) -> dict[str, Any]:
     """Answer from the material you may see, citing the passages (numbered [n] in the answer).
-    Read-only, so it needs no Idempotency-Key; a session caller still sends the CSRF token."""
+    Read-only, so it needs no Idempotency-Key, and open to anonymous callers (who are answered from
+    the public material); a session caller still sends the CSRF token."""
     if not payload.question.strip():
         raise DomainError.single("required", "Ask a question.", field="question")
     collective = _collective(request, payload.collective)

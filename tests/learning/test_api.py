@@ -184,7 +184,7 @@ def test_search_bad_queries(world, practices):
     assert api.get("/search", {"q": "harvest", "limit": 0}).status_code == 422
 
 
-@pytest.mark.parametrize("actor", ["coordinator_b", "beta_admin"])
+@pytest.mark.parametrize("actor", ["anonymous", "coordinator_b", "beta_admin"])
 def test_ask_never_cites_what_the_caller_cannot_see(world, practices, actor):
     response = client(world, actor).post("/ask", {"question": "harvest at night?", "collective": "alpha"})
     assert response.status_code == 200
@@ -234,3 +234,15 @@ def _named(data: bytes, name: str) -> io.BytesIO:
     handle = io.BytesIO(data)
     handle.name = name
     return handle
+
+
+def test_a_visitor_may_ask_and_is_answered_from_the_public_material(world, practices):
+    """A funder or a journalist asks without an account: the answer cites only what is public."""
+    response = client(world, "anonymous").post(
+        "/ask", {"question": "How do they harvest?", "collective": "alpha"}
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["found"] and {c["title"] for c in body["citations"]} == {"Open harvest"}
+    # Writes stay closed to visitors.
+    assert client(world, "anonymous").post("/learning/practices", {"collective": "alpha"}).status_code == 401

@@ -25,21 +25,23 @@ class CsrfFailed(HttpError):
         super().__init__(403, "CSRF check failed: send the X-CSRFToken header with session requests.")
 
 
-def api_user(request: HttpRequest) -> Any:
+def api_user(request: HttpRequest, *, read_only: bool = False) -> Any:
     """The caller of an API request: a user, or AnonymousUser for public reads.
 
     Raises AuthenticationError (401) for a bad token, or for an anonymous write; CsrfFailed (403) for a
     session write without a valid CSRF token. Bearer tokens need no CSRF: browsers never add them.
+    `read_only`: the operation writes nothing whatever its method (a POST whose body is a question), so
+    nobody may call it too, and gets public data as with a GET.
     """
     cached = getattr(request, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    user = _resolve(request)
+    user = _resolve(request, read_only=read_only)
     setattr(request, _CACHE_ATTR, user)
     return user
 
 
-def _resolve(request: HttpRequest) -> Any:
+def _resolve(request: HttpRequest, *, read_only: bool) -> Any:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
@@ -54,7 +56,7 @@ def _resolve(request: HttpRequest) -> Any:
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise CsrfFailed()
         return session_user
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or read_only:
         return AnonymousUser()
     raise AuthenticationError(401, "Sign in or send a bearer token to change anything.")
 
@@ -68,6 +70,14 @@ class ApiAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover - unused
         return api_user(request)
+
+
+class ReadOnlyApiAuth(ApiAuth):
+    """For operations that write nothing though they are POSTs: anonymous callers are served public
+    data, as on a GET (`auth=ReadOnlyApiAuth()` on the operation)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return api_user(request, read_only=True)
 
 
 class ApiRequest(HttpRequest):
