@@ -15,6 +15,7 @@ import inspect
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -48,7 +49,7 @@ DEMO_MISSION = (
 )
 BATCH = 20_000
 # The domain apps' parts of the demo, in dependency order (measurement's indicators before the pathway
-# conditions and activities that use them). See `_extend`.
+# conditions and activities that use them). See `_demo_parts`.
 DEMO_EXTENSIONS = (
     "minga.measurement.demo",
     "minga.pathways.demo",
@@ -279,20 +280,17 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
             user = _ensure_login(email)
             Person.objects.filter(pk=getattr(demo, holder)).update(user=user, email=email)
     extras: dict[str, int] = {}
-    for module_name in DEMO_EXTENSIONS:
+    parts = _demo_parts()
+    for part in parts:
         extras.update(
-            _extend(
-                module_name,
-                collective=collective,
-                actor=operator,
-                size=size,
-                seed=seed,
-                today=today,
-                progress=progress,
+            part.populate(
+                collective=collective, actor=operator, size=size, seed=seed, today=today, progress=progress
             )
         )
-    for module_name in DEMO_EXTENSIONS:
-        extras.update(_finish(module_name, collective=collective, progress=progress))
+    # Then what needed every app's data (learning indexes the groups and activities for search).
+    for part in parts:
+        if hasattr(part, "finish"):
+            extras.update(part.finish(collective=collective, progress=progress))
     result = DemoResult(
         created=True,
         size=size,
@@ -322,46 +320,21 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
     return result
 
 
-def _finish(module_name: str, *, collective: Collective, progress: Progress) -> dict[str, int]:
-    """Once every app has added its part, an app may finish with what needed the others' data (learning
-    indexes the groups and activities for search), through an optional `demo.finish(...) -> counts`."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name == module_name:
-            return {}
-        raise
-    finish = getattr(module, "finish", None)
-    if finish is None:
-        return {}
-    counts: dict[str, int] = finish(collective=collective, progress=progress)
-    return counts
+def _demo_parts() -> list[ModuleType]:
+    """The domain apps' demo modules (`DEMO_EXTENSIONS`), in order; an app without one is skipped.
 
-
-def _extend(
-    module_name: str,
-    *,
-    collective: Collective,
-    actor: Any,
-    size: str,
-    seed: int,
-    today: dt.date,
-    progress: Progress,
-) -> dict[str, int]:
-    """Let a domain app add its part of the demo (indicators, a pathway, activities…) once the
-    architecture and the people exist. Each app's `demo.populate(**kwargs) -> {what: count}` owns its
-    data; an app that has none yet is skipped."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name == module_name:
-            return {}
-        raise
-    populate = module.populate
-    counts: dict[str, int] = populate(
-        collective=collective, actor=actor, size=size, seed=seed, today=today, progress=progress
-    )
-    return counts
+    Each `populate(*, collective, actor, size, seed, today, progress) -> {what: count}` adds its part
+    once the architecture and the people exist; an optional `finish(*, collective, progress) -> counts`
+    runs after every app's part.
+    """
+    parts = []
+    for name in DEMO_EXTENSIONS:
+        try:
+            parts.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+    return parts
 
 
 def _group_rows(
