@@ -11,8 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from minga.activities.models import (
@@ -33,7 +32,7 @@ from minga.activities.models import (
 from minga.architecture.models import Group
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.choices import Role
-from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.people.models import Person
@@ -81,13 +80,6 @@ MAX_THEMES = 12
 
 
 # --- shared checks --------------------------------------------------------------------------------
-
-
-def _full_clean(instance: models.Model, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise DomainError.from_validation_error(error) from error
 
 
 def _unknown(fields: Iterable[str], allowed: list[str]) -> None:
@@ -184,7 +176,7 @@ def activity_type_create(
     if not _is_admin(actor, collective):
         raise DomainError.single("forbidden", "Only a backbone admin can configure activity types.")
     kind = ActivityType(collective=collective, code=code, name=name, area=area, order=order)
-    _full_clean(kind)
+    full_clean(kind)
     kind.save()
     audit_record(
         actor=actor, action="activity_type.create", target=kind, changes={"code": code, "name": name}
@@ -253,7 +245,7 @@ def activity_create(
     problems = _activity_problems(activity)
     if problems:
         raise DomainError(problems)
-    _full_clean(activity, exclude=["collective", "group"])
+    full_clean(activity, exclude=["collective", "group"])
     try:
         with transaction.atomic():
             activity.save()
@@ -295,7 +287,7 @@ def activity_update(
     problems = _activity_problems(locked)
     if problems:
         raise DomainError(problems)
-    _full_clean(locked, exclude=["collective", "group"])
+    full_clean(locked, exclude=["collective", "group"])
     try:
         with transaction.atomic():
             locked.save()
@@ -393,7 +385,7 @@ def campaign_create(
         raise DomainError.single(
             "dates_out_of_order", "A campaign cannot close before it starts.", field="closes_on"
         )
-    _full_clean(campaign, exclude=["activity"])
+    full_clean(campaign, exclude=["activity"])
     campaign.save()
     audit_record(
         actor=actor,
@@ -413,7 +405,7 @@ def campaign_update(*, actor: Any, campaign: Campaign, **changes: Any) -> Campai
     before = snapshot(campaign, ["goal", "unit", "ask", "closes_on"])
     for name, value in changes.items():
         setattr(campaign, name, value)
-    _full_clean(campaign, exclude=["activity"])
+    full_clean(campaign, exclude=["activity"])
     campaign.save()
     audit_record(
         actor=actor,
@@ -441,7 +433,7 @@ def signup_record(
             "in_future", "Sign-ups cannot be recorded for a future day.", field="signed_on"
         )
     signup = CampaignSignup(campaign=campaign, group=group, count=count, signed_on=signed_on, note=note)
-    _full_clean(signup, exclude=["campaign", "group"])
+    full_clean(signup, exclude=["campaign", "group"])
     signup.save()
     audit_record(
         actor=actor,
@@ -481,7 +473,7 @@ def institution_create(
     _unknown(fields, INSTITUTION_FIELDS)
     _may_steward(actor, collective, group)
     institution = Institution(collective=collective, name=name, kind=kind, level=level, group=group, **fields)
-    _full_clean(institution)
+    full_clean(institution)
     institution.save()
     audit_record(actor=actor, action="institution.create", target=institution, changes={"name": name})
     return institution
@@ -498,7 +490,7 @@ def institution_update(*, actor: Any, institution: Institution, **changes: Any) 
     before = snapshot(locked, INSTITUTION_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
-    _full_clean(locked)
+    full_clean(locked)
     locked.save()
     audit_record(
         actor=actor,
@@ -522,7 +514,7 @@ def contact_add(
         )
     _consented(person, institution.collective, "person")
     contact = InstitutionContact(institution=institution, role=role, person=person, notes=notes)
-    _full_clean(contact, exclude=["institution", "person"])
+    full_clean(contact, exclude=["institution", "person"])
     contact.save()
     audit_record(
         actor=actor,
@@ -561,7 +553,7 @@ def engagement_create(
         summary=summary,
         **fields,
     )
-    _full_clean(engagement, exclude=["collective", "institution", "group", "activity"])
+    full_clean(engagement, exclude=["collective", "institution", "group", "activity"])
     engagement.save()
     audit_record(
         actor=actor,
@@ -583,7 +575,7 @@ def engagement_update(*, actor: Any, engagement: Engagement, **changes: Any) -> 
     before = snapshot(locked, ENGAGEMENT_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
-    _full_clean(locked, exclude=["collective", "institution", "group", "activity"])
+    full_clean(locked, exclude=["collective", "institution", "group", "activity"])
     locked.save()
     audit_record(
         actor=actor,
@@ -619,7 +611,7 @@ def policy_outcome_create(
         contribution=contribution,
         **fields,
     )
-    _full_clean(policy, exclude=["collective", "institution", "group"])
+    full_clean(policy, exclude=["collective", "institution", "group"])
     policy.save()
     if engagements:
         if any(e.institution_id != institution.pk for e in engagements):
@@ -642,7 +634,7 @@ def policy_outcome_update(*, actor: Any, policy_outcome: PolicyOutcome, **change
     before = snapshot(locked, POLICY_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
-    _full_clean(locked, exclude=["collective", "institution", "group"])
+    full_clean(locked, exclude=["collective", "institution", "group"])
     locked.save()
     audit_record(
         actor=actor,
@@ -706,7 +698,7 @@ def outcome_create(
         happened_on=happened_on,
         **fields,
     )
-    _full_clean(outcome, exclude=["collective", "group"])
+    full_clean(outcome, exclude=["collective", "group"])
     outcome.save()
     _set_contributions(outcome, contributing_groups, contributing_activities, policy_outcomes)
     _set_links(outcome, links)
@@ -745,7 +737,7 @@ def outcome_update(
         raise DomainError.single(
             "in_future", "An outcome is a change that has happened.", field="happened_on"
         )
-    _full_clean(locked, exclude=["collective", "group"])
+    full_clean(locked, exclude=["collective", "group"])
     locked.save()
     _set_contributions(locked, contributing_groups, contributing_activities, policy_outcomes)
     _set_links(locked, links)
@@ -879,7 +871,7 @@ def story_create(
         teller=teller,
         **fields,
     )
-    _full_clean(story, exclude=["collective", "group", "teller"])
+    full_clean(story, exclude=["collective", "group", "teller"])
     story.save()
     _set_story_links(story, activities, outcomes, groups)
     audit_record(actor=actor, action="story.create", target=story, changes={"title": title})
@@ -926,7 +918,7 @@ def story_update(
     before = snapshot(locked, STORY_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
-    _full_clean(locked, exclude=["collective", "group", "teller"])
+    full_clean(locked, exclude=["collective", "group", "teller"])
     locked.save()
     _set_story_links(locked, activities, outcomes, groups)
     audit_record(

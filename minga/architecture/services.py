@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from minga.architecture.models import Group, GroupKind, GroupSet, GroupStatus, Layer, Link
 from minga.core.audit import audit_record, diff_fields, snapshot
-from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 
@@ -41,13 +41,6 @@ GROUP_EDITABLE_FIELDS = [
 ]
 
 MAX_DEPTH = 12
-
-
-def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise DomainError.from_validation_error(error) from error
 
 
 def _require_can_create_under(actor: Any, collective: Collective, parent: Group | None) -> None:
@@ -127,7 +120,7 @@ def group_create(
         group.closed_on = timezone.localdate()
     if problems:
         raise DomainError(problems)
-    _full_clean(group)
+    full_clean(group)
     group.status_changed_on = timezone.localdate()
     group.save()
     group.path = f"{parent.path if parent else '/'}{group.pk}/"
@@ -163,7 +156,7 @@ def group_update(*, actor: Any, group: Group, **changes: Any) -> Group:
     problems = _status_problems(group)
     if problems:
         raise DomainError(problems)
-    _full_clean(group)
+    full_clean(group)
     if group.status != before["status"]:
         group.status_changed_on = timezone.localdate()
     group.save()
@@ -257,7 +250,7 @@ def group_kind_create(
     if not Collective.objects.editable_by(actor).filter(pk=collective.pk).exists():
         raise NotFound("collective")
     kind = GroupKind(collective=collective, code=code, name=name, layer=layer, order=order)
-    _full_clean(kind)
+    full_clean(kind)
     kind.save()
     audit_record(actor=actor, action="group_kind.create", target=kind, collective=collective)
     return kind
@@ -286,7 +279,7 @@ def group_kind_update(*, actor: Any, kind: GroupKind, **changes: Any) -> GroupKi
     before = snapshot(locked, GROUP_KIND_EDITABLE_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
-    _full_clean(locked)
+    full_clean(locked)
     locked.save()
     diff = diff_fields(locked, before, GROUP_KIND_EDITABLE_FIELDS)
     if diff:
@@ -317,7 +310,7 @@ def group_set_create(
     group_set = GroupSet(
         collective=collective, code=code, name=name, kind=kind, description=description, visibility=visibility
     )
-    _full_clean(group_set)
+    full_clean(group_set)
     group_set.save()
     if groups:
         _set_members(group_set, groups)
@@ -340,7 +333,7 @@ def group_set_update(
     before = snapshot(locked, fields)
     for name, value in changes.items():
         setattr(locked, name, value)
-    _full_clean(locked)
+    full_clean(locked)
     locked.save()
     diff: dict[str, Any] = diff_fields(locked, before, fields)
     if groups is not None:
@@ -414,7 +407,7 @@ def link_create(
         )
     if problems:
         raise DomainError(problems)
-    _full_clean(link)
+    full_clean(link)
     link.save()
     audit_record(actor=actor, action="link.create", target=link)
     return link
@@ -436,7 +429,7 @@ def link_update(*, actor: Any, link: Link, **changes: Any) -> Link:
         raise DomainError.single(
             "dates_out_of_order", "The link cannot end before it starts.", field="ended_on"
         )
-    _full_clean(locked)
+    full_clean(locked)
     locked.save()
     audit_record(
         actor=actor, action="link.update", target=locked, changes=diff_fields(locked, before, fields)
@@ -520,7 +513,7 @@ def collective_create(
     collective = Collective(
         slug=slug, name=name, mission=mission, languages=languages or ["en"], visibility=visibility
     )
-    _full_clean(collective)
+    full_clean(collective)
     collective.save()
     for order, (code, kind_name, layer) in enumerate(DEFAULT_KINDS):
         GroupKind.objects.create(collective=collective, code=code, name=kind_name, layer=layer, order=order)

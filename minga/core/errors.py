@@ -59,6 +59,15 @@ class DomainError(Exception):
         return [p.as_dict() for p in self.problems]
 
 
+def full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
+    """Run the model's own validation (`full_clean`) and raise what it finds as a DomainError, so a
+    service reports a model rule like any other: a code, a field and a message."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise DomainError.from_validation_error(error) from error
+
+
 def _unique_field(item: ValidationError) -> str | None:
     """A "(collective, code) already exists" error is about `code`: name it, so forms and the API can
     point at the field. Uniqueness over several fields of the row itself stays a whole-row problem."""

@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from minga.architecture.models import Group
 from minga.core.audit import audit_record, diff_fields, snapshot
-from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.learning import indexing
@@ -58,13 +57,6 @@ RESOURCE_FIELDS = [
 ]
 SESSION_FIELDS = ["title", "held_on", "agenda", "notes", "attendance", "recording_url"]
 COMMUNITY_FIELDS = ["name", "topic", "description", "visibility", "group"]
-
-
-def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise DomainError.from_validation_error(error) from error
 
 
 def _clean_tags(values: Any, field: str = "tags") -> list[str]:
@@ -129,7 +121,7 @@ def practice_create(
     practice = Practice(
         collective=collective, title=(title or "").strip(), origin_group=origin_group, **fields
     )
-    _full_clean(practice)
+    full_clean(practice)
     practice.save()
     indexing.index(practice)
     audit_record(
@@ -158,7 +150,7 @@ def practice_update(*, actor: Any, practice: Practice, **changes: Any) -> Practi
     before = snapshot(practice, list(changes))
     for name, value in changes.items():
         setattr(practice, name, value)
-    _full_clean(practice)
+    full_clean(practice)
     practice.save()
     indexing.index(practice)
     audit_record(
@@ -219,7 +211,7 @@ def adoption_create(
         result=result,
         learned_from=learned_from,
     )
-    _full_clean(adoption)
+    full_clean(adoption)
     adoption.save()
     audit_record(
         actor=actor,
@@ -259,7 +251,7 @@ def community_create(
     community = Community(
         collective=collective, name=(name or "").strip(), topic=topic, group=group, **fields
     )
-    _full_clean(community)
+    full_clean(community)
     community.save()
     audit_record(actor=actor, action="community.create", target=community)
     return community
@@ -301,7 +293,7 @@ def practice_attachment_add(
     )
     attachment.text = extract_text(name, data)
     attachment.file.save(name.rsplit("/", 1)[-1], ContentFile(data), save=False)
-    _full_clean(attachment, exclude=["file"])
+    full_clean(attachment, exclude=["file"])
     attachment.save()
     indexing.index(practice)
     audit_record(
@@ -353,7 +345,7 @@ def session_create(
     if unknown:
         raise DomainError.single("unknown_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
     session = Session(community=community, title=(title or "").strip(), held_on=held_on, **fields)
-    _full_clean(session)
+    full_clean(session)
     session.save()
     indexing.index(session)
     audit_record(actor=actor, action="session.create", target=session, collective=community.collective)
@@ -369,7 +361,7 @@ def session_update(*, actor: Any, session: Session, **changes: Any) -> Session:
     before = snapshot(session, list(changes))
     for name, value in changes.items():
         setattr(session, name, value)
-    _full_clean(session)
+    full_clean(session)
     session.save()
     indexing.index(session)
     audit_record(
@@ -422,7 +414,7 @@ def resource_create(
         resource.kind = Resource.Kind.TEXT
     if not (resource.text or resource.url):
         raise DomainError.single("empty", "Upload a file, write the text, or give a link.", field="text")
-    _full_clean(resource, exclude=["file"])
+    full_clean(resource, exclude=["file"])
     resource.save()
     indexing.index(resource)
     audit_record(
@@ -448,7 +440,7 @@ def resource_update(*, actor: Any, resource: Resource, **changes: Any) -> Resour
     before = snapshot(resource, [k for k in changes if k != "text"])
     for name, value in changes.items():
         setattr(resource, name, value)
-    _full_clean(resource, exclude=["file"])
+    full_clean(resource, exclude=["file"])
     resource.save()
     indexing.index(resource)
     diff = diff_fields(resource, before, [k for k in changes if k != "text"])

@@ -30,7 +30,7 @@ from django.db.models.functions import Cast, Concat
 
 from minga.architecture.models import Group
 from minga.core.audit import audit_record
-from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.measurement import periods, services
@@ -668,7 +668,7 @@ def _check_mapping(mapping: Dhis2Mapping) -> None:
         problems.append(("dhis2_code", f"The DHIS2 code {mapping.dhis2_code!r} is already mapped."))
     if problems:
         raise DomainError(Problem(code="duplicate", message=m, field=f) for f, m in problems)
-    services._full_clean(mapping, exclude=["collective"])
+    full_clean(mapping, exclude=["collective"])
 
 
 def access_mapping(user: Any, mapping_id: int, *, for_edit: bool = False) -> Dhis2Mapping:

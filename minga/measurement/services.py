@@ -12,14 +12,13 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from minga.architecture.models import Group, GroupKind
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.choices import Role
-from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.measurement import periods
@@ -82,13 +81,6 @@ def _require_admin(actor: Any, collective: Collective) -> None:
         raise DomainError.single(
             "forbidden", "Only the collective's backbone admins define what is measured."
         )
-
-
-def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise DomainError.from_validation_error(error) from error
 
 
 # --- data values ----------------------------------------------------------------------------------
@@ -158,7 +150,7 @@ def disaggregation_create(
     if problems:
         raise DomainError(problems)
     disaggregation = Disaggregation(collective=collective, code=code, name=name, categories=categories)
-    _full_clean(disaggregation)
+    full_clean(disaggregation)
     disaggregation.save()
     combos = itertools.product(*[[(str(o[0]), str(o[1])) for o in c["options"]] for c in categories])
     DisaggregationOption.objects.bulk_create(
@@ -190,7 +182,7 @@ def _check_indicator(indicator: Indicator, kinds: Sequence[GroupKind] | None) ->
             problems.append(Problem("invalid_kind", "A kind of group of another collective.", field="kinds"))
     if problems:
         raise DomainError(problems)
-    _full_clean(indicator, exclude=["collective"])
+    full_clean(indicator, exclude=["collective"])
 
 
 @transaction.atomic
@@ -278,7 +270,7 @@ def indicator_set_create(
     form = IndicatorSet(
         collective=collective, code=code, name=name, frequency=frequency, description=description
     )
-    _full_clean(form)
+    full_clean(form)
     form.save()
     IndicatorSetItem.objects.bulk_create(
         [IndicatorSetItem(indicator_set=form, indicator=i, order=n) for n, i in enumerate(indicators)]
@@ -364,7 +356,7 @@ def validation_rule_create(
     if left.collective_id != collective.pk or right.collective_id != collective.pk:
         raise DomainError.single("invalid", "Both indicators must be of this collective.")
     rule = ValidationRule(collective=collective, name=name, left=left, operator=operator, right=right)
-    _full_clean(rule)
+    full_clean(rule)
     rule.save()
     audit_record(actor=actor, action="validation_rule.create", target=rule)
     return rule

@@ -28,7 +28,7 @@ from django.utils import timezone
 from minga.architecture.models import Group, Layer
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.choices import Role
-from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.measurement.models import TOTAL, DataValue, Indicator
@@ -69,13 +69,6 @@ STRATEGY_FIELDS = [
 MAX_CHECKLIST_ITEMS = 20
 MAX_LINKS = 10
 MAX_BULK_GROUPS = 10_000  # explicit id lists; a whole subtree has no limit
-
-
-def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise DomainError.from_validation_error(error) from error
 
 
 def _unknown(changes: dict[str, Any], allowed: list[str]) -> None:
@@ -134,7 +127,7 @@ def pathway_create(
     problems = _owner_problems(collective, owner)
     if problems:
         raise DomainError(problems)
-    _full_clean(pathway)
+    full_clean(pathway)
     pathway.save()
     audit_record(actor=actor, action="pathway.create", target=pathway, changes={"name": pathway.name})
     return pathway
@@ -156,7 +149,7 @@ def pathway_update(*, actor: Any, pathway: Pathway, note: str = "", **changes: A
     problems = _owner_problems(pathway.collective, pathway.owner)
     if problems:
         raise DomainError(problems)
-    _full_clean(pathway)
+    full_clean(pathway)
     diff = diff_fields(pathway, before, PATHWAY_FIELDS)
     if not diff:
         return pathway
@@ -262,7 +255,7 @@ def stage_create(
         checklist=_clean_checklist(checklist),
         requires_verification=requires_verification,
     )
-    _full_clean(stage)
+    full_clean(stage)
     stage.save()
     audit_record(
         actor=actor,
@@ -287,7 +280,7 @@ def stage_update(*, actor: Any, stage: Stage, **changes: Any) -> Stage:
         changes["checklist"] = _clean_checklist(changes["checklist"])
     for name, value in changes.items():
         setattr(stage, name, value.strip() if name == "name" and isinstance(value, str) else value)
-    _full_clean(stage)
+    full_clean(stage)
     diff = diff_fields(stage, before, STAGE_FIELDS)
     if not diff:
         return stage
@@ -368,7 +361,7 @@ def stage_condition_add(
     condition = StageCondition(
         stage=stage, indicator=indicator, comparison=comparison, threshold=threshold, periods=periods
     )
-    _full_clean(condition)
+    full_clean(condition)
     condition.save()
     audit_record(
         actor=actor,
@@ -620,7 +613,7 @@ def progress_submit(
     )
     if evidence_file is not None:
         entry.evidence_file = evidence_file
-    _full_clean(entry, exclude=["progress", "group", "pathway", "stage", "submitted_by", "verified_by"])
+    full_clean(entry, exclude=["progress", "group", "pathway", "stage", "submitted_by", "verified_by"])
     entry.save()
     audit_record(
         actor=actor,
@@ -954,7 +947,7 @@ def strategy_revision_create(*, actor: Any, collective: Collective, **fields: An
         )
     if problems:
         raise DomainError(problems)
-    _full_clean(revision, exclude=["created_by"])
+    full_clean(revision, exclude=["created_by"])
     revision.save()
     audit_record(
         actor=actor,
@@ -978,7 +971,7 @@ def strategy_revision_update(*, actor: Any, revision: StrategyRevision, **change
         raise DomainError.single(
             "future_date", "A decision cannot be dated in the future.", field="decided_on"
         )
-    _full_clean(revision, exclude=["created_by"])
+    full_clean(revision, exclude=["created_by"])
     diff = diff_fields(revision, before, STRATEGY_FIELDS)
     if diff:
         revision.save()

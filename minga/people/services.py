@@ -16,7 +16,7 @@ from django.utils import timezone
 from minga.architecture.models import Group
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.choices import ROLE_RANK, Role
-from minga.core.errors import DomainError, NotFound, Problem
+from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective, hash_token
 from minga.core.scoping import forget_scope, scope_for
 from minga.people.models import Invitation, Membership, Person
@@ -25,13 +25,6 @@ PERSON_FIELDS = ["full_name", "email", "external_id", "preferred_language", "ski
 # Values of these fields never go into the append-only audit log (an erasure could not remove them).
 PERSONAL_FIELDS = {"full_name", "email", "external_id", "consent_purpose"}
 INVITATION_DAYS = 14
-
-
-def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise DomainError.from_validation_error(error) from error
 
 
 def highest_role_over(actor: Any, group: Group) -> str | None:
@@ -157,7 +150,7 @@ def person_create(
         problems.append(Problem("purpose_required", "Say what the consent is for.", field="consent_purpose"))
     if problems:
         raise DomainError(problems)
-    _full_clean(person)
+    full_clean(person)
     _save_person(person)
     audit_record(actor=actor, action="person.create", target=person, target_repr=_person_label(person))
     if group is not None:
@@ -218,7 +211,7 @@ def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
         problems.append(Problem("invalid_skills", "Skills are a list of short words.", field="skills"))
     if problems:
         raise DomainError(problems)
-    _full_clean(locked)
+    full_clean(locked)
     _save_person(locked)
     diff = diff_fields(locked, before, PERSON_FIELDS)
     if diff:
@@ -414,7 +407,7 @@ def _membership_insert(
         )
     if problems:
         raise DomainError(problems)
-    _full_clean(membership)
+    full_clean(membership)
     membership.save()
     audit_record(
         actor=actor,
