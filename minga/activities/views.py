@@ -91,6 +91,25 @@ def _may_record(user: Any, collective: Collective) -> bool:
     return Group.objects.editable_by(user).filter(collective=collective).exists()
 
 
+def form_page(
+    request: HttpRequest, collective: Any, form: Any, *, title: str, cancel: str, intro: str = ""
+) -> HttpResponse:
+    """A form on its own page (new institution, outcome, story…): 422 when it came back with errors."""
+    return render(
+        request,
+        "activities/simple_form.html",
+        {
+            "collective": collective,
+            "nav": "activities",
+            "form": form,
+            "title": title,
+            "intro": intro,
+            "cancel": cancel,
+        },
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
 @require_GET
 def activity_list(request: HttpRequest, slug: str) -> HttpResponse:
     collective = access_collective(request.user, slug)
@@ -407,15 +426,10 @@ def campaign_create(request: HttpRequest, slug: str, activity_id: int) -> HttpRe
             add_problems(form, error)
         else:
             return redirect("activities:campaign_detail", collective.slug, campaign.pk)
-    return render(
+    return form_page(
         request,
-        "activities/simple_form.html",
-        {
-            "collective": collective,
-            "nav": "activities",
-            "form": form,
-            "title": f"Make “{activity.title}” a campaign",
-            "cancel": reverse("activities:activity_detail", args=[collective.slug, activity.pk]),
-        },
-        status=422 if form.is_bound and form.errors else 200,
+        collective,
+        form,
+        title=f"Make “{activity.title}” a campaign",
+        cancel=reverse("activities:activity_detail", args=[collective.slug, activity.pk]),
     )

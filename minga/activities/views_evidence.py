@@ -17,7 +17,7 @@ from minga.activities.access import access_institution, access_outcome, access_s
 from minga.activities.contribution_map import render_contribution_map
 from minga.activities.forms import EngagementForm, InstitutionForm, OutcomeForm, StoryForm
 from minga.activities.models import Activity, Institution, Outcome, OutcomeStatus, Story
-from minga.activities.views import _owner_groups, _visible_groups
+from minga.activities.views import _owner_groups, _visible_groups, form_page
 from minga.architecture.access import access_collective, access_group
 from minga.architecture.models import Group
 from minga.core.errors import DomainError
@@ -67,17 +67,12 @@ def institution_create(request: HttpRequest, slug: str) -> HttpResponse:
             add_problems(form, error)
         else:
             return redirect("activities:institution_detail", collective.slug, institution.pk)
-    return render(
+    return form_page(
         request,
-        "activities/simple_form.html",
-        {
-            "collective": collective,
-            "nav": "activities",
-            "form": form,
-            "title": "New institution",
-            "cancel": reverse("activities:institution_list", args=[collective.slug]),
-        },
-        status=422 if form.is_bound and form.errors else 200,
+        collective,
+        form,
+        title="New institution",
+        cancel=reverse("activities:institution_list", args=[collective.slug]),
     )
 
 
@@ -233,17 +228,12 @@ def outcome_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Outcome saved as a draft.")
             return redirect("activities:outcome_detail", collective.slug, outcome.pk)
-    return render(
+    return form_page(
         request,
-        "activities/simple_form.html",
-        {
-            "collective": collective,
-            "nav": "activities",
-            "form": form,
-            "title": "Harvest an outcome",
-            "cancel": reverse("activities:outcome_list", args=[collective.slug]),
-        },
-        status=422 if form.is_bound and form.errors else 200,
+        collective,
+        form,
+        title="Harvest an outcome",
+        cancel=reverse("activities:outcome_list", args=[collective.slug]),
     )
 
 
@@ -265,17 +255,12 @@ def outcome_edit(request: HttpRequest, slug: str, outcome_id: int) -> HttpRespon
         else:
             messages.success(request, "Changes saved.")
             return redirect("activities:outcome_detail", collective.slug, outcome.pk)
-    return render(
+    return form_page(
         request,
-        "activities/simple_form.html",
-        {
-            "collective": collective,
-            "nav": "activities",
-            "form": form,
-            "title": f"Edit “{outcome.title}”",
-            "cancel": reverse("activities:outcome_detail", args=[collective.slug, outcome.pk]),
-        },
-        status=422 if form.is_bound and form.errors else 200,
+        collective,
+        form,
+        title=f"Edit “{outcome.title}”",
+        cancel=reverse("activities:outcome_detail", args=[collective.slug, outcome.pk]),
     )
 
 
@@ -380,18 +365,13 @@ def story_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Story shared.")
             return redirect("activities:story_detail", collective.slug, story.pk)
-    return render(
+    return form_page(
         request,
-        "activities/simple_form.html",
-        {
-            "collective": collective,
-            "nav": "activities",
-            "form": form,
-            "title": "Share a story",
-            "intro": "Only with the teller's consent. The public never sees who told it.",
-            "cancel": reverse("activities:story_list", args=[collective.slug]),
-        },
-        status=422 if form.is_bound and form.errors else 200,
+        collective,
+        form,
+        title="Share a story",
+        cancel=reverse("activities:story_list", args=[collective.slug]),
+        intro="Only with the teller's consent. The public never sees who told it.",
     )
 
 
