@@ -16,12 +16,22 @@ def normalise(header: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
 
 
+def _many(columns: Sequence[Column]) -> str:
+    """The name of the column fed by many file columns (`Column.many`), or ""."""
+    return next((c.name for c in columns if c.many), "")
+
+
 def auto_mapping(columns: Sequence[Column], headers: Sequence[str]) -> dict[str, str]:
-    """Header cell → column name ("" = not imported), matching names, aliases and descriptions' names."""
+    """Header cell → column name ("" = not imported), matching names, aliases and descriptions' names.
+
+    When the record type has a `many` column, every other headed column of the file feeds it."""
     wanted: dict[str, str] = {}
     for column in columns:
+        if column.many:
+            continue
         for candidate in (column.name, *column.aliases):
             wanted.setdefault(normalise(candidate), column.name)
+    many = _many(columns)
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for header in headers:
@@ -29,9 +39,21 @@ def auto_mapping(columns: Sequence[Column], headers: Sequence[str]) -> dict[str,
         if target and target not in taken:
             mapping[header] = target
             taken.add(target)
+        elif many and header.strip() and normalise(header) != ERRORS_HEADER:
+            mapping[header] = many
         else:
             mapping[header] = ""
     return mapping
+
+
+def data_columns(
+    columns: Sequence[Column], headers: Sequence[str], mapping: Mapping[str, str]
+) -> list[tuple[int, str]]:
+    """(index, stripped header) of the file columns that feed the `many` column, in file order."""
+    many = _many(columns)
+    if not many:
+        return []
+    return [(i, h.strip()) for i, h in enumerate(headers) if h.strip() and mapping.get(h, "") == many]
 
 
 def check_mapping(
@@ -41,10 +63,13 @@ def check_mapping(
 
     Returns, for each column of the record type, the index of the file column feeding it (or None), the
     problems that stop the import (a required column missing, two file columns with the same header, two
-    file columns feeding one field, an unknown field), and warnings (file columns left out)."""
+    file columns feeding one field, an unknown field), and warnings (file columns left out). A `many`
+    column may be fed by any number of file columns (listed by `data_columns`); its index here is None."""
     problems: list[Problem] = []
     warnings: list[str] = []
     names = {c.name for c in columns}
+    many = _many(columns)
+    fed_many = False
     seen_headers: dict[str, int] = {}
     for index, header in enumerate(headers):
         key = header.strip()
@@ -74,6 +99,9 @@ def check_mapping(
                 )
             )
             continue
+        if target == many:
+            fed_many = fed_many or bool(header.strip())
+            continue
         if target in sources:
             if headers[sources[target]].strip() == header.strip():
                 continue  # the same header twice: reported once, as a duplicate column
@@ -88,7 +116,7 @@ def check_mapping(
             continue
         sources[target] = index
     for column in columns:
-        if column.required and column.name not in sources:
+        if column.required and column.name not in sources and not (column.many and fed_many):
             problems.append(
                 Problem(
                     code="missing_column",

@@ -23,7 +23,7 @@ from django.db import DatabaseError, transaction
 
 from minga.core.audit import audit_record
 from minga.core.bulk.formats import BulkFileError, Table, is_bad_json, unneutralise
-from minga.core.bulk.mapping import auto_mapping, check_mapping
+from minga.core.bulk.mapping import auto_mapping, check_mapping, data_columns
 from minga.core.bulk.spec import ChunkOutcome, RecordType, Rejection, SourceRow
 from minga.core.errors import Problem
 from minga.core.models import Collective
@@ -138,6 +138,7 @@ def run_import(
 
     importer = record_type.importer(actor=actor, collective=collective)
     importer.present = {c.name for c, i in zip(record_type.columns, sources, strict=True) if i is not None}
+    importer.data_columns = data_columns(record_type.columns, table.headers, mapping)
     rows: Iterator[SourceRow] = importer.arrange(_source_rows(record_type, table, sources))
     if skip_rows:
         rows = itertools.islice(rows, skip_rows, None)

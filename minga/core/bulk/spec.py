@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from minga.core.bulk.formats import unneutralise
 from minga.core.errors import Problem
 from minga.core.models import Collective
 
@@ -21,6 +22,11 @@ class Column:
     required: bool = False
     aliases: tuple[str, ...] = ()
     max_length: int | None = None
+    # A column fed by any number of the file's columns, each carrying data under its own header (the
+    # wide layout of data values: one column per indicator). Header cells matching no other column are
+    # mapped to it; their cells reach the importer through `Importer.data_cells`, not `SourceRow.values`.
+    # At most one per record type.
+    many: bool = False
 
 
 @dataclass
@@ -77,7 +83,18 @@ class Importer(ABC):
         # Columns the file provides (set by the runner): a column that is absent leaves a field alone,
         # while a column that is present but empty clears it.
         self.present: set[str] = set()
+        # (index, header) of the file's columns mapped to the record type's `many` column (set by the
+        # runner; empty for other record types).
+        self.data_columns: list[tuple[int, str]] = []
         self._early: list[Rejection] = []
+
+    def data_cells(self, row: SourceRow) -> Iterator[tuple[str, str]]:
+        """(header, cell) of `row`'s non-blank cells under `data_columns`: stripped, un-neutralised."""
+        cells = row.raw
+        for index, header in self.data_columns:
+            cell = cells[index].strip() if index < len(cells) else ""
+            if cell:
+                yield header, unneutralise(cell) if cell[:1] == "'" else cell
 
     def arrange(self, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
         """The order in which rows are imported. Default: as in the file. Groups reorder parents first."""
@@ -117,6 +134,18 @@ class RecordType(ABC):
     def can_import(self, actor: Any, collective: Collective) -> bool:
         """Whether `actor` may import this kind of record into `collective` at all (rows are scoped too)."""
         return True
+
+    def export_headers(self, *, actor: Any, collective: Collective, filters: Mapping[str, str]) -> list[str]:
+        """The header row of an export with `filters`: the columns' names, unless the layout is wide."""
+        return self.headers
+
+    def template_links(self, *, collective: Collective) -> list[tuple[str, str]]:
+        """(label, URL) of templates made for `collective` beside the generic one (e.g. one per form)."""
+        return []
+
+    @property
+    def many_column(self) -> Column | None:
+        return next((c for c in self.columns if c.many), None)
 
     @property
     def headers(self) -> list[str]:
