@@ -89,8 +89,9 @@ def _attachment(name: str) -> str:
 class _Card:
     """A record type as the imports index shows it."""
 
-    def __init__(self, record_type: RecordType) -> None:
+    def __init__(self, record_type: RecordType, collective: Collective) -> None:
         self.name, self.label = record_type.name, record_type.label
+        self.more_templates = record_type.template_links(collective=collective)
         self.description, self.natural_key = record_type.description, record_type.natural_key
         self.columns = record_type.columns
         self.required_names = [c.name for c in record_type.columns if c.required]
@@ -111,7 +112,7 @@ def import_index(request: HttpRequest, slug: str) -> HttpResponse:
         .annotate(summary=KT("report__summary"))[:RECENT_JOBS]
     )
     labels = {rt.name: rt.label for rt in record_types()}
-    cards = [_Card(rt) for rt in types]
+    cards = [_Card(rt, collective) for rt in types]
     context = {"collective": collective, "cards": cards, "jobs": recent, "labels": labels, "nav": "imports"}
     return render(request, "core/bulk/import_index.html", context)
 
@@ -233,6 +234,7 @@ def _job_context(
         "collective": collective,
         "job": job,
         "record_type": record_type,
+        "many_column": record_type.many_column,
         "form": form,
         "report": report,
         "progress": _progress(job),
@@ -301,6 +303,7 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
     except KeyError:
         raise NotFound("record type") from None
     rows = record_type.export_rows(actor=request.user, collective=collective, filters=request.GET)
+    headers = record_type.export_headers(actor=request.user, collective=collective, filters=request.GET)
     name = (
         f"{collective.slug}-{record_type.name}-{timezone.localdate().isoformat()}.{formats.EXTENSIONS[fmt]}"
     )
@@ -309,7 +312,7 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
         # Closed by the FileResponse once sent (or below on error), not by a `with` block.
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
         try:
-            formats.write_xlsx(record_type.headers, rows, spool, title=record_type.label)
+            formats.write_xlsx(headers, rows, spool, title=record_type.label)
         except formats.BulkFileError as error:
             spool.close()
             context = {"collective": collective, "record_type": record_type, "problem": error.problem}
@@ -318,9 +321,7 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
         response = FileResponse(spool, content_type=formats.CONTENT_TYPES["xlsx"])
     else:
         stream = formats.stream_csv if fmt == "csv" else formats.stream_jsonl
-        response = StreamingHttpResponse(
-            stream(record_type.headers, rows), content_type=formats.CONTENT_TYPES[fmt]
-        )
+        response = StreamingHttpResponse(stream(headers, rows), content_type=formats.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = _attachment(name)
     response["Cache-Control"] = "private, no-store"  # people's data: never kept by a shared cache
     return response

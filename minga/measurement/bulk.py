@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.db.models import QuerySet
+
 from minga.core.bulk import ChunkOutcome, Column, Importer, RecordType, Rejection, SourceRow, register
 from minga.core.errors import Problem
 from minga.core.models import Collective
@@ -98,22 +100,7 @@ class DataValueRecordType(RecordType):
     ) -> Iterable[Sequence[Any]]:
         """The values `actor` may see in `collective`; filters: indicator (code), period (code), within
         (a group code: its subtree)."""
-        from minga.architecture.models import Group
-        from minga.measurement.periods import PeriodError, parse_period
-
-        qs = DataValue.objects.visible_to(actor).filter(collective=collective)
-        if filters.get("indicator"):
-            qs = qs.filter(indicator__code=filters["indicator"])
-        if filters.get("period"):
-            try:
-                qs = qs.filter(period__code=parse_period(filters["period"]).code)
-            except PeriodError:
-                qs = qs.none()
-        if filters.get("within"):
-            group = (
-                Group.objects.visible_to(actor).filter(collective=collective, code=filters["within"]).first()
-            )
-            qs = qs.within(group) if group is not None else qs.none()
+        qs = filtered_values(actor=actor, collective=collective, filters=filters)
         options = dict(
             DisaggregationOption.objects.filter(disaggregation__collective=collective).values_list(
                 "pk", "code"
@@ -139,4 +126,26 @@ class DataValueRecordType(RecordType):
         )
 
 
+def filtered_values(*, actor: Any, collective: Collective, filters: Mapping[str, str]) -> QuerySet[DataValue]:
+    """The values `actor` may see in `collective` under an export's filters: indicator (code), period
+    (code), within (a group code: its subtree). Shared by the long and the wide layout."""
+    from minga.architecture.models import Group
+    from minga.measurement.periods import PeriodError, parse_period
+
+    qs = DataValue.objects.visible_to(actor).filter(collective=collective)
+    if filters.get("indicator"):
+        qs = qs.filter(indicator__code=filters["indicator"])
+    if filters.get("period"):
+        try:
+            qs = qs.filter(period__code=parse_period(filters["period"]).code)
+        except PeriodError:
+            qs = qs.none()
+    if filters.get("within"):
+        group = Group.objects.visible_to(actor).filter(collective=collective, code=filters["within"]).first()
+        qs = qs.within(group) if group is not None else qs.none()
+    return qs
+
+
 DATAVALUES = register(DataValueRecordType())
+
+from minga.measurement import bulk_wide  # noqa: E402, F401  (registers "datavalues-wide")

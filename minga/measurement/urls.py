@@ -61,6 +61,18 @@ urlpatterns += [
     path("c/<slug:slug>/measurement/rules/", views_define.validation_rules, name="validation_rules"),
 ]
 
+# Spreadsheets in the wide layout (minga/measurement/views_files.py)
+from minga.measurement import views_files  # noqa: E402
+
+urlpatterns += [
+    path("c/<slug:slug>/measurement/files/", views_files.files, name="files"),
+    path(
+        "c/<slug:slug>/measurement/sets/<int:set_id>/template.<str:fmt>",
+        views_files.set_template,
+        name="set_template",
+    ),
+]
+
 # Saved dashboards (minga/measurement/views_dashboards.py)
 from minga.measurement import views_dashboards  # noqa: E402
 
