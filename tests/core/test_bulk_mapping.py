@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from minga.core.bulk import Column
-from minga.core.bulk.mapping import auto_mapping, check_mapping, normalise
+from minga.core.bulk.mapping import auto_mapping, check_mapping, data_columns, normalise
 from tests.core.bulk_support import PeopleState, file_codes, import_file, people_csv, write
 
 COLUMNS = (
@@ -153,3 +153,48 @@ def test_a_rejected_rows_file_imports_again_without_a_warning(world, tmp_path):
     report = import_file(write(tmp_path, content), actor=world.admin, collective=world.alpha)
     assert report.committed and report.created == 1
     assert report.warnings == []
+
+
+# --- a column fed by many file columns (the wide layout) ----------------------------------------------
+
+WIDE = (
+    Column("group", "Group code.", required=True),
+    Column("period", "Period code.", required=True),
+    Column("value", "One column per indicator, headed by its code.", required=True, many=True),
+)
+
+
+def test_headers_matching_no_column_feed_the_many_column():
+    headers = ["Group", "period", "members", "meetings:f", "errors", ""]
+    mapping = auto_mapping(WIDE, headers)
+    assert mapping == {
+        "Group": "group",
+        "period": "period",
+        "members": "value",
+        "meetings:f": "value",
+        "errors": "",  # the rejected-rows file's own column stays out
+        "": "",
+    }
+    sources, problems, warnings = check_mapping(WIDE, headers, mapping)
+    assert (sources, problems, warnings) == ([0, 1, None], [], [])
+    assert data_columns(WIDE, headers, mapping) == [(2, "members"), (3, "meetings:f")]
+
+
+def test_a_column_left_out_of_the_many_column_is_warned_and_not_handed_on():
+    headers = ["group", "period", "members", "notes"]
+    mapping = {"group": "group", "period": "period", "members": "value", "notes": ""}
+    _, problems, warnings = check_mapping(WIDE, headers, mapping)
+    assert not problems and warnings == ["Column 'notes' is not imported."]
+    assert data_columns(WIDE, headers, mapping) == [(2, "members")]
+
+
+def test_a_required_many_column_needs_one_file_column():
+    headers = ["group", "period", "notes"]
+    _, problems, _ = check_mapping(WIDE, headers, {"group": "group", "period": "period", "notes": ""})
+    assert [(p.code, p.column) for p in problems] == [("missing_column", "value")]
+
+
+def test_record_types_without_a_many_column_are_unchanged():
+    headers = ["full_name", "group", "members"]
+    mapping = auto_mapping(COLUMNS, headers)
+    assert mapping["members"] == "" and data_columns(COLUMNS, headers, mapping) == []

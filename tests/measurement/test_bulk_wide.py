@@ -269,3 +269,20 @@ def test_api_import_and_wide_export(world: Any, form: Any, client: Client) -> No
     export = client.get(reverse("export", args=["alpha", KIND, "csv"]) + "?indicator=meetings")
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()  # type: ignore[attr-defined]
     assert lines == ["group,period,meetings", "ke-nai-kib,202604,4"]
+
+
+def test_cli_import(world: Any, form: Any, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from minga.cli import app
+
+    path = write(tmp_path, HEADER, [["ke-nai-kib", "202604", "4", "25", "", "x"]])
+    runner = CliRunner()
+    failed = runner.invoke(app, ["import", KIND, str(path), "--collective", "alpha"])
+    assert failed.exit_code == 1 and "enrolled:m.0-14" in failed.output
+    rejected = (tmp_path / "w.rejected.csv").read_text(encoding="utf-8-sig")
+    assert "Row 2: enrolled:m.0-14: 'x' is not a number." in rejected
+    fixed = write(tmp_path, HEADER, [["ke-nai-kib", "202604", "4", "25", "", "3"]], name="fixed.csv")
+    done = runner.invoke(app, ["import", KIND, str(fixed), "--collective", "alpha"])
+    assert done.exit_code == 0, done.output
+    assert "3 created" in done.output and len(stored()) == 3
