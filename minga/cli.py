@@ -529,7 +529,8 @@ def export_records(
     import shutil
     import tempfile
 
-    from minga.core.bulk.formats import BulkFileError, stream_csv, stream_jsonl, write_xlsx
+    from minga.core.bulk.export import Export
+    from minga.core.bulk.formats import BulkFileError
 
     params: dict[str, str] = {}
     for item in filters or []:
@@ -539,30 +540,21 @@ def export_records(
             raise typer.Exit(2)
         params[key.strip()] = value.strip()
     record_type, target, actor = _bulk_target(kind, collective, as_email)
-    count = 0
-
-    def counted(rows: Any) -> Any:
-        nonlocal count
-        for row in rows:
-            count += 1
-            yield row
-
-    rows = counted(record_type.export_rows(actor=actor, collective=target, filters=params))
+    export = Export(record_type, actor=actor, collective=target, filters=params)
     to_stdout = output == "-"
     try:
         if format == ExportFormat.xlsx:
             # A workbook is a zip, written to a file it can seek in: a temporary one for standard output.
             with tempfile.TemporaryFile() if to_stdout else Path(output).open("wb") as handle:
-                write_xlsx(record_type.headers, rows, handle, title=record_type.label)
+                export.xlsx(handle)
                 if to_stdout:
                     handle.seek(0)
                     shutil.copyfileobj(handle, sys.stdout.buffer)
         else:
-            write = stream_csv if format == ExportFormat.csv else stream_jsonl
             sink: IO[bytes]
             with contextlib.ExitStack() as stack:
                 sink = sys.stdout.buffer if to_stdout else stack.enter_context(Path(output).open("wb"))
-                for chunk in write(record_type.headers, rows):
+                for chunk in export.csv() if format == ExportFormat.csv else export.jsonl():
                     sink.write(chunk)
         sys.stdout.flush()
     except BulkFileError as error:
@@ -571,7 +563,7 @@ def export_records(
         errors.print(f"[red]{error.problem.message}[/red]")
         raise typer.Exit(1) from error
     where = "standard output" if to_stdout else output
-    errors.print(f"Exported {count:,} {record_type.label.lower()} rows to {where}.")
+    errors.print(f"Exported {export.rows:,} {record_type.label.lower()} rows to {where}.")
 
 
 # --- benchmarks -----------------------------------------------------------------------------------

@@ -19,14 +19,8 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from minga.core.api_support import ERROR_RESPONSES, ApiRequest, Page, PageParams, idempotent, paginate
 from minga.core.bulk import RecordType, get_record_type, record_types
-from minga.core.bulk.formats import (
-    CONTENT_TYPES,
-    EXTENSIONS,
-    BulkFileError,
-    stream_csv,
-    stream_jsonl,
-    write_xlsx,
-)
+from minga.core.bulk.export import Export
+from minga.core.bulk.formats import CONTENT_TYPES, EXTENSIONS, BulkFileError
 from minga.core.bulk.jobs import (
     access_import_job,
     import_job_start,
@@ -371,13 +365,13 @@ def export(request: ApiRequest, kind: str, params: Query[ExportParams]) -> HttpR
     target = _collective(user, params.collective)
     format = params.format
     filters = {k: str(v) for k, v in request.GET.items() if k not in ExportParams.model_fields}
-    rows = record_type.export_rows(actor=user, collective=target, filters=filters)
+    export = Export(record_type, actor=user, collective=target, filters=filters)
     name = f"{target.slug}-{record_type.name}-{dt.date.today().isoformat()}.{EXTENSIONS[format]}"
     if format == "xlsx":
         # Closed by the FileResponse once sent; a workbook can't be streamed as it is written.
         spool = tempfile.SpooledTemporaryFile(max_size=XLSX_IN_MEMORY)  # noqa: SIM115
         try:
-            write_xlsx(record_type.headers, rows, spool, title=record_type.label)
+            export.xlsx(spool)
         except BulkFileError as error:
             spool.close()
             raise DomainError.single(error.problem.code, error.problem.message, field="format") from None
@@ -385,9 +379,7 @@ def export(request: ApiRequest, kind: str, params: Query[ExportParams]) -> HttpR
         return _private(
             FileResponse(spool, content_type=CONTENT_TYPES[format], as_attachment=True, filename=name)
         )
-    chunks = (
-        stream_csv(record_type.headers, rows) if format == "csv" else stream_jsonl(record_type.headers, rows)
-    )
+    chunks = export.csv() if format == "csv" else export.jsonl()
     response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[format])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return _private(response)

@@ -26,6 +26,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from minga.core.bulk import formats, jobs
+from minga.core.bulk.export import Export
 from minga.core.bulk.runner import MAX_LISTED_PROBLEMS
 from minga.core.bulk.spec import RecordType, get_record_type, record_types
 from minga.core.bulk.template_files import template_csv, template_xlsx
@@ -302,8 +303,7 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
         record_type = get_record_type(kind)
     except KeyError:
         raise NotFound("record type") from None
-    rows = record_type.export_rows(actor=request.user, collective=collective, filters=request.GET)
-    headers = record_type.export_headers(actor=request.user, collective=collective, filters=request.GET)
+    export = Export(record_type, actor=request.user, collective=collective, filters=request.GET)
     name = (
         f"{collective.slug}-{record_type.name}-{timezone.localdate().isoformat()}.{formats.EXTENSIONS[fmt]}"
     )
@@ -312,7 +312,7 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
         # Closed by the FileResponse once sent (or below on error), not by a `with` block.
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
         try:
-            formats.write_xlsx(headers, rows, spool, title=record_type.label)
+            export.xlsx(spool)
         except formats.BulkFileError as error:
             spool.close()
             context = {"collective": collective, "record_type": record_type, "problem": error.problem}
@@ -320,8 +320,8 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
         spool.seek(0)
         response = FileResponse(spool, content_type=formats.CONTENT_TYPES["xlsx"])
     else:
-        stream = formats.stream_csv if fmt == "csv" else formats.stream_jsonl
-        response = StreamingHttpResponse(stream(headers, rows), content_type=formats.CONTENT_TYPES[fmt])
+        chunks = export.csv() if fmt == "csv" else export.jsonl()
+        response = StreamingHttpResponse(chunks, content_type=formats.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = _attachment(name)
     response["Cache-Control"] = "private, no-store"  # people's data: never kept by a shared cache
     return response

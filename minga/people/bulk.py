@@ -722,5 +722,19 @@ class PeopleRecordType(RecordType):
 
         return person_export_rows(user=actor, collective=collective, params=filters)
 
+    def export_csv_rows(
+        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
+    ) -> Iterable[Sequence[str | None]]:
+        from minga.people.selectors import person_export_csv_rows
+
+        return person_export_csv_rows(user=actor, collective=collective, params=filters)
+
+    def export_csv_copy(
+        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
+    ) -> tuple[str, Sequence[Any]]:
+        from minga.people.selectors import person_export_copy_sql
+
+        return person_export_copy_sql(user=actor, collective=collective, params=filters)
+
 
 PEOPLE = register(PeopleRecordType())

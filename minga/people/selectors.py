@@ -17,6 +17,7 @@ from django.db.models import (
     Case,
     CharField,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -29,6 +30,7 @@ from django.db.models.functions import Cast, Left
 from django.db.models.sql.constants import MULTI
 
 from minga.architecture.models import Group
+from minga.core.bulk.formats import FORMULA_TRIGGERS, NEUTRALISE_FIRST, export_cell, neutralise
 from minga.core.choices import ROLE_RANK, Role
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
@@ -102,53 +104,122 @@ def person_export_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """People `user` may see with the directory's filters, one row per current visible membership (or
     one row without a group), in the people import's column order: an export re-imports as it is.
+    Skills are a tuple (a list in JSON lines, "a; b" in files)."""
+    return _person_export(user=user, collective=collective, params=params, csv_ready=False)
 
-    Two streams ordered by person id, merged here: flat memory for millions of rows. Built to run at a few
-    hundred thousand rows a second: the database formats the values as text (dates, the consent only
-    while it holds), and the rows are read raw, without the ORM's per-value conversions."""
+
+def person_export_csv_rows(
+    *, user: Any, collective: Collective, params: Mapping[str, str]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of `person_export_rows` ready for CSV (`RecordType.export_csv_rows`): text with formula
+    cells neutralised, skills joined with "; ", None for nothing."""
+    return _person_export(user=user, collective=collective, params=params, csv_ready=True)
+
+
+def _export_querysets(
+    *, user: Any, collective: Collective, params: Mapping[str, str]
+) -> tuple[PersonFilters, QuerySet[Any], QuerySet[Any]]:
+    """The export's two scoped streams: people (id, then the person's columns, dates and consent as
+    text computed by the database) and their visible current memberships (person id, group code, role,
+    since). The consent shows only while it holds."""
     filters = person_filters_from(user=user, collective=collective, params=params)
     consented = Q(consent_given_at__isnull=False, consent_withdrawn_at__isnull=True)
-    people = people_matching(user=user, collective=collective, filters=filters)
-    person_rows = people.order_by("id").values_list(
-        "id",
-        "external_id",
-        "email",
-        "full_name",
-        "preferred_language",
-        Cast("skills", TextField()),
-        Case(When(consented, then="consent_purpose"), default=Value("")),
-        # The day of a UTC timestamp: its first ten characters, as text, on SQLite and PostgreSQL alike.
-        Case(When(consented, then=Left(_as_text("consent_given_at"), 10)), default=None),
+    people = (
+        people_matching(user=user, collective=collective, filters=filters)
+        .annotate(
+            x_skills=Cast("skills", TextField()),
+            x_purpose=Case(When(consented, then="consent_purpose"), default=Value("")),
+            # The day of a UTC timestamp: its first ten characters, as text, on SQLite and PostgreSQL.
+            x_given=Case(When(consented, then=Left(_as_text("consent_given_at"), 10)), default=None),
+        )
+        .values_list(
+            "id",
+            "external_id",
+            "email",
+            "full_name",
+            "preferred_language",
+            "x_skills",
+            "x_purpose",
+            "x_given",
+        )
     )
     memberships = (
         Membership.objects.visible_to(user)
         .active()
         .filter(group__collective=collective)
-        .order_by()  # sorted here, person by person: cheaper than a sort by the database
-        .values_list("person_id", "group__code", "role", _as_text("started_on"))
+        .annotate(x_code=F("group__code"), x_since=_as_text("started_on"))
+        .values_list("person_id", "x_code", "role", "x_since")
     )
-    skills_memo = _SKILLS
-    for chunk in _raw_chunks(person_rows):
+    return filters, people, memberships
+
+
+def _person_export(
+    *, user: Any, collective: Collective, params: Mapping[str, str], csv_ready: bool
+) -> Iterator[tuple[Any, ...]]:
+    """Two streams ordered by person id, merged here: flat memory for millions of rows. Built to run at
+    a few hundred thousand rows a second: the database formats the values as text, and the rows are
+    read raw, without the ORM's per-value conversions."""
+    filters, people, memberships = _export_querysets(user=user, collective=collective, params=params)
+    memberships = memberships.order_by()  # sorted here, person by person: cheaper than by the database
+    skills_memo = _CSV_SKILLS if csv_ready else _SKILLS
+    cell = _csv_cell if csv_ready else _same
+    blank: tuple[Any, ...] = (None, None, None) if csv_ready else ("", "", None)
+    for chunk in _raw_chunks(people.order_by("id")):
         # The memberships of this chunk's people, by the range of their ids (an index range scan, ordered
         # by person), and by their ids when filters thin the people out: flat memory, a query a chunk.
         in_chunk = memberships.filter(person_id__gte=chunk[0][0], person_id__lte=chunk[-1][0])
         if filters.active:
             in_chunk = in_chunk.filter(person_id__in=[row[0] for row in chunk])
         held: dict[int, list[tuple[Any, ...]]] = {}
-        for row in _raw_rows(in_chunk):
-            held.setdefault(row[0], []).append(row[1:])
+        for pk, code, role, since in _raw_rows(in_chunk):
+            held.setdefault(pk, []).append((cell(code), role, since))
         for pk, external_id, email, name, language, text, purpose, given in chunk:
-            skills = skills_memo.get(text) if text is not None else ()
-            if skills is None:
-                skills = _skills_cell(text)
+            skills = skills_memo.get(text if text is not None else "", _UNSEEN)
+            if skills is _UNSEEN:
+                skills = _skills_cell(text, csv_ready=csv_ready)
+            person = (cell(external_id), cell(email), cell(name), language, skills, cell(purpose), given)
             mine = held.get(pk)
             if mine is None:
-                yield (external_id, email, name, language, skills, purpose, given, "", "", None)
+                yield (*person, *blank)
             else:
                 if len(mine) > 1:
                     mine.sort()  # by group code, then role
-                for code, role, since in mine:
-                    yield (external_id, email, name, language, skills, purpose, given, code, role, since)
+                for membership in mine:
+                    yield (*person, *membership)
+
+
+def person_export_copy_sql(
+    *, user: Any, collective: Collective, params: Mapping[str, str]
+) -> tuple[str, list[Any]]:
+    """On PostgreSQL, one SELECT of the cells `person_export_csv_rows` gives, in the same order, for
+    COPY to write as CSV (`RecordType.export_csv_copy`): the same two scoped querysets joined by the
+    server, neutralising and the skills' joining done in SQL, empty text as NULL."""
+    _, people, memberships = _export_querysets(user=user, collective=collective, params=params)
+    people_sql, people_params = people.order_by().query.sql_with_params()
+    member_sql, member_params = memberships.order_by().query.sql_with_params()
+    skills = (
+        "CASE WHEN jsonb_typeof(p.x_skills::jsonb) = 'array' "
+        "THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(p.x_skills::jsonb)), '; ') "
+        "ELSE p.x_skills::jsonb #>> '{}' END"
+    )
+    texts = [
+        "p.external_id",
+        "p.email",
+        "p.full_name",
+        "p.preferred_language",
+        skills,
+        "p.x_purpose",
+        "m.x_code",
+    ]
+    # `neutralise` as a pattern: any apostrophes, then a trigger ("-" last, so it is not a range).
+    pattern = "^'*[" + "".join(t for t in FORMULA_TRIGGERS if t != "-") + "-]"
+    cells = [f"NULLIF(CASE WHEN ({t}) ~ %s THEN '''' || ({t}) ELSE ({t}) END, '')" for t in texts]
+    sql = (
+        f"SELECT {', '.join(cells[:6])}, p.x_given, {cells[6]}, NULLIF(m.role, ''), m.x_since "
+        f"FROM ({people_sql}) p LEFT JOIN ({member_sql}) m ON m.person_id = p.id "
+        'ORDER BY p.id, m.x_code COLLATE "C", m.role COLLATE "C", m.x_since'
+    )
+    return sql, [*[pattern] * len(texts), *people_params, *member_params]
 
 
 def _as_text(expression: Any) -> Cast:
@@ -169,18 +240,35 @@ def _raw_rows(queryset: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
         yield from chunk
 
 
-# Skills as stored (JSON text) → as exported. Lists repeat a lot, a collective's skills being a small
-# vocabulary, so each distinct text is decoded once, up to a bound.
-_SKILLS: dict[str, tuple[Any, ...]] = {"[]": (), "": ()}
+# Skills as stored (JSON text) → as exported: a tuple, or for CSV "a; b" neutralised (None when empty).
+# Lists repeat a lot, a collective's skills being a small vocabulary, so each distinct text is decoded
+# once, up to a bound.
+_SKILLS: dict[str, Any] = {"[]": (), "": ()}
+_CSV_SKILLS: dict[str, Any] = {"[]": None, "": None}
+_UNSEEN = object()
 
 
-def _skills_cell(text: str) -> tuple[Any, ...]:
+def _skills_cell(text: str, *, csv_ready: bool) -> Any:
     """The skills from their JSON text (files write them "a; b", JSON lines as a list)."""
     decoded = json.loads(text)
-    cell = tuple(decoded) if isinstance(decoded, list) else (decoded,)
-    if len(_SKILLS) < SKILLS_MEMO:
-        _SKILLS[text] = cell
+    cell: Any = tuple(decoded) if isinstance(decoded, list) else (decoded,)
+    memo = _SKILLS
+    if csv_ready:
+        cell, memo = _csv_cell(export_cell(cell)) or None, _CSV_SKILLS
+    if len(memo) < SKILLS_MEMO:
+        memo[text] = cell
     return cell
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _csv_cell(value: str | None) -> str | None:
+    """Text as a CSV export writes it: neutralised when a spreadsheet would run it as a formula."""
+    if value and value[0] in NEUTRALISE_FIRST:
+        return neutralise(value)
+    return value
 
 
 def person_page(*, user: Any, collective: Collective, filters: PersonFilters, page: Any) -> Page[Person]:

@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -58,7 +59,7 @@ def neutralise(value: str) -> str:
 
 
 # First characters of the text `neutralise` may change (a trigger, or an apostrophe before one).
-_NEUTRALISE_FIRST = frozenset("".join(FORMULA_TRIGGERS) + "'")
+NEUTRALISE_FIRST = frozenset("".join(FORMULA_TRIGGERS) + "'")
 
 
 def unneutralise(value: str) -> str:
@@ -367,24 +368,41 @@ def export_cell(value: Any) -> Any:
     return value
 
 
+def csv_line(cells: Sequence[Any], *, terminator: str = "\r\n") -> str:
+    """One CSV line as `stream_csv` writes it (the header row of an export written by other means)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=terminator).writerow(cells)
+    return buffer.getvalue()
+
+
 def stream_csv(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, batch: int = 2_000
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, batch: int = 2_000, ready: bool = False
 ) -> Iterator[bytes]:
-    """CSV in UTF-8 with a BOM (so spreadsheet programs read accents right), text cells neutralised."""
+    """CSV in UTF-8 with a BOM (so spreadsheet programs read accents right), text cells neutralised.
+
+    `ready`: the rows hold only text already neutralised, and None, so they are written as they come,
+    without a look at each cell (a record type's `export_csv_rows`)."""
+    yield codecs.BOM_UTF8 + csv_line(headers).encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    yield codecs.BOM_UTF8 + buffer.getvalue().encode()
-    buffer.seek(0)
-    buffer.truncate()
+    if ready:
+        iterator = iter(rows)
+        while True:
+            count_before = buffer.tell()
+            writer.writerows(itertools.islice(iterator, batch))
+            if buffer.tell() == count_before:
+                return
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
     # The loop runs for every cell of millions of rows: `neutralise` is called only for text starting
     # with a character it may act on, and rows are written a batch at a time.
-    suspect = _NEUTRALISE_FIRST
+    suspect = NEUTRALISE_FIRST
     pending: list[list[Any]] = []
     for row in rows:
         pending.append(
             [
-                (neutralise(v) if v[:1] in suspect else v) if isinstance(v, str) else export_cell(v)
+                (neutralise(v) if v[:1] in suspect else v) if isinstance(v, str) else _exported_text(v)
                 for v in row
             ]
         )
@@ -397,6 +415,12 @@ def stream_csv(
     if pending:
         writer.writerows(pending)
         yield buffer.getvalue().encode()
+
+
+def _exported_text(value: Any) -> Any:
+    """A value that is not text, as a CSV cell: a list joined ("=a; b") may start a formula too."""
+    cell = export_cell(value)
+    return neutralise(cell) if isinstance(cell, str) and cell[:1] in NEUTRALISE_FIRST else cell
 
 
 def stream_jsonl(
