@@ -13,7 +13,7 @@ from django import forms
 from minga.architecture.models import GroupKind
 from minga.core.models import Collective
 from minga.measurement import periods
-from minga.measurement.models import Disaggregation, Frequency, Indicator, ValidationRule
+from minga.measurement.models import Disaggregation, Frequency, Indicator, IndicatorSet, ValidationRule
 from minga.measurement.models_dashboards import CHARTS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -123,13 +123,36 @@ class IndicatorSetForm(forms.Form):
         help_text="The kinds of group that fill in this form.",
     )
 
-    def __init__(self, *args: Any, collective: Collective, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, collective: Collective, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.collective = collective
         kinds = self.fields["kinds"]
         assert isinstance(kinds, forms.ModelMultipleChoiceField)
         kinds.queryset = _kinds(collective)
         self.fields["frequency"].initial = periods.MONTH
+        if editing:  # the code names the form in files and the API: set once
+            del self.fields["code"]
+
+    @staticmethod
+    def initial_from(indicator_set: IndicatorSet) -> dict[str, Any]:
+        codes = [item.indicator.code for item in indicator_set.items.select_related("indicator")]
+        return {
+            "name": indicator_set.name,
+            "description": indicator_set.description,
+            "frequency": indicator_set.frequency,
+            "indicators": "\n".join(codes),
+            "kinds": [k.pk for k in indicator_set.kinds.all()],
+        }
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "frequency": data["frequency"],
+            "indicators": data["indicators"],
+            "kinds": list(data["kinds"]),
+        }
 
     def clean_indicators(self) -> list[Indicator]:
         codes = [line.strip() for line in self.cleaned_data["indicators"].splitlines() if line.strip()]
@@ -183,6 +206,58 @@ class TargetForm(forms.Form):
                 "period", f"{indicator.name} is reported {indicator.get_frequency_display().lower()}."
             )
         return data
+
+
+class TargetEditForm(forms.Form):
+    """A target's value and note (its indicator, group and period are its identity)."""
+
+    value = forms.FloatField()
+    note = forms.CharField(max_length=300, required=False)
+
+
+class DisaggregationForm(forms.Form):
+    """A category combination defined once: its categories, one a line, with their options."""
+
+    code = forms.CharField(max_length=40, help_text="e.g. sex_age")
+    name = forms.CharField(max_length=120, help_text="e.g. Sex x age band")
+    categories = forms.CharField(
+        label="Categories",
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="One category a line: code | name | option=label, option=label. For example "
+        "“sex | Sex | f=Female, m=Male” and “age | Age band | 0-14=0-14, 15-24=15-24, 25+=25+”. "
+        "The options are every combination, e.g. f.15-24 “Female, 15-24”.",
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:  # the code names it in the API and DHIS2 mappings: set once
+            del self.fields["code"]
+
+    @staticmethod
+    def categories_text(categories: list[dict[str, Any]]) -> str:
+        return "\n".join(
+            f"{c.get('code', '')} | {c.get('name', '')} | "
+            + ", ".join(f"{o[0]}={o[1]}" for o in c.get("options") or [])
+            for c in categories
+        )
+
+    def clean_categories(self) -> list[dict[str, Any]]:
+        categories: list[dict[str, Any]] = []
+        for number, line in enumerate(self.cleaned_data["categories"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3 or not parts[0] or not parts[2]:
+                raise forms.ValidationError(f"Line {number}: write code | name | option=label, option=label.")
+            options = []
+            for item in parts[2].split(","):
+                code, _, label = item.partition("=")
+                if code.strip():
+                    options.append([code.strip(), label.strip() or code.strip()])
+            categories.append({"code": parts[0], "name": parts[1] or parts[0], "options": options})
+        if not categories:
+            raise forms.ValidationError("Give at least one category.")
+        return categories
 
 
 class ValidationRuleForm(forms.Form):

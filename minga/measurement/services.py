@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,9 @@ from minga.measurement.models import (
 )
 
 MAX_BATCH = 10_000
+# A category option's code: joined with dots into an option ("f.15-24"), which a wide file's column
+# names after a colon ("enrolled:f.15-24").
+OPTION_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]*")
 CHUNK = 5_000
 
 INDICATOR_FIELDS = [
@@ -138,6 +142,20 @@ def disaggregation_create(
     """A category combination, e.g. sex x age band: `categories` is a list of {"code", "name",
     "options": [[code, label], …]}; its options are the cartesian product ("f.15-24" → "Female, 15-24")."""
     _require_admin(actor, collective)
+    _check_categories(categories)
+    disaggregation = Disaggregation(collective=collective, code=code, name=name, categories=categories)
+    full_clean(disaggregation)
+    if Disaggregation.objects.filter(collective=collective, code=code).exists():
+        raise DomainError.single(
+            "duplicate_code", "A disaggregation with this code exists already.", field="code"
+        )
+    disaggregation.save()
+    _create_options(disaggregation)
+    audit_record(actor=actor, action="disaggregation.create", target=disaggregation, changes={"code": code})
+    return disaggregation
+
+
+def _check_categories(categories: list[dict[str, Any]]) -> None:
     problems: list[Problem] = []
     if not categories:
         problems.append(
@@ -147,25 +165,27 @@ def disaggregation_create(
         options = category.get("options") or []
         if not category.get("code") or not options:
             problems.append(Problem("invalid", "Each category needs a code and options.", field="categories"))
+        codes = [str(o[0]) for o in options if o]
+        if any(not OPTION_CODE.fullmatch(c) for c in codes) or len(set(codes)) != len(codes):
+            problems.append(
+                Problem(
+                    "invalid_option",
+                    f"Options of {category.get('code')!r}: give each a distinct code of letters, digits, "
+                    "+, - or _ (no dot or colon: they join and head options in files).",
+                    field="categories",
+                )
+            )
     if problems:
         raise DomainError(problems)
-    disaggregation = Disaggregation(collective=collective, code=code, name=name, categories=categories)
-    full_clean(disaggregation)
-    disaggregation.save()
-    combos = itertools.product(*[[(str(o[0]), str(o[1])) for o in c["options"]] for c in categories])
+
+
+def _create_options(disaggregation: Disaggregation) -> None:
     DisaggregationOption.objects.bulk_create(
         [
-            DisaggregationOption(
-                disaggregation=disaggregation,
-                code=".".join(code for code, _ in combo),
-                name=", ".join(label for _, label in combo),
-                order=order,
-            )
-            for order, combo in enumerate(combos)
+            DisaggregationOption(disaggregation=disaggregation, code=code, name=label[:200], order=order)
+            for order, (code, label) in enumerate(_options_of(disaggregation.categories))
         ]
     )
-    audit_record(actor=actor, action="disaggregation.create", target=disaggregation, changes={"code": code})
-    return disaggregation
 
 
 def _check_indicator(indicator: Indicator, kinds: Sequence[GroupKind] | None) -> None:
@@ -360,6 +380,174 @@ def validation_rule_create(
     rule.save()
     audit_record(actor=actor, action="validation_rule.create", target=rule)
     return rule
+
+
+def _options_of(categories: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(code, name) of each option of a category combination: the cartesian product, in order."""
+    combos = itertools.product(*[[(str(o[0]), str(o[1])) for o in c["options"]] for c in categories])
+    return [(".".join(code for code, _ in combo), ", ".join(label for _, label in combo)) for combo in combos]
+
+
+@transaction.atomic
+def disaggregation_update(
+    *, actor: Any, disaggregation: Disaggregation, name: str, categories: list[dict[str, Any]] | None = None
+) -> Disaggregation:
+    """Rename a disaggregation; its categories (hence its options) change only while no indicator uses
+    it, since stored values name their option by id."""
+    _require_admin(actor, disaggregation.collective)
+    fields = ["name"]
+    before = snapshot(disaggregation, ["name", "categories"])
+    disaggregation.name = name
+    if categories is not None and categories != disaggregation.categories:
+        if disaggregation.indicators.exists():
+            raise DomainError.single(
+                "in_use",
+                "Indicators are broken down by it: its categories can't change. Define a new one.",
+                field="categories",
+            )
+        _check_categories(categories)
+        disaggregation.categories = categories
+        fields.append("categories")
+    full_clean(disaggregation)
+    disaggregation.save()
+    if "categories" in fields:
+        disaggregation.options.all().delete()
+        _create_options(disaggregation)
+    audit_record(
+        actor=actor,
+        action="disaggregation.update",
+        target=disaggregation,
+        changes=diff_fields(disaggregation, before, fields),
+    )
+    return disaggregation
+
+
+@transaction.atomic
+def disaggregation_delete(*, actor: Any, disaggregation: Disaggregation) -> None:
+    """Delete a disaggregation no indicator uses."""
+    _require_admin(actor, disaggregation.collective)
+    if disaggregation.indicators.exists():
+        raise DomainError.single("in_use", "Indicators are broken down by it: it can't be deleted.")
+    audit_record(
+        actor=actor,
+        action="disaggregation.delete",
+        target=disaggregation,
+        changes={"code": disaggregation.code},
+    )
+    disaggregation.delete()
+
+
+@transaction.atomic
+def indicator_set_update(
+    *,
+    actor: Any,
+    indicator_set: IndicatorSet,
+    name: str,
+    indicators: Sequence[Indicator],
+    kinds: Sequence[GroupKind] | None = None,
+    frequency: str = periods.MONTH,
+    description: str = "",
+) -> IndicatorSet:
+    """Change a form: its name, description, frequency, indicators (in this order) and kinds. Its code
+    stays (it names the form in files and the API). Values are stored per indicator, so none is lost."""
+    collective = indicator_set.collective
+    _require_admin(actor, collective)
+    if any(i.collective_id != collective.pk for i in indicators):
+        raise DomainError.single("invalid", "An indicator of another collective.", field="indicators")
+    fields = ["name", "description", "frequency"]
+    before = snapshot(indicator_set, fields)
+    old_codes = list(indicator_set.items.order_by("order", "id").values_list("indicator__code", flat=True))
+    old_kinds = sorted(indicator_set.kinds.values_list("code", flat=True))
+    indicator_set.name, indicator_set.description, indicator_set.frequency = name, description, frequency
+    full_clean(indicator_set)
+    indicator_set.save()
+    indicator_set.items.all().delete()
+    IndicatorSetItem.objects.bulk_create(
+        [
+            IndicatorSetItem(indicator_set=indicator_set, indicator=i, order=n)
+            for n, i in enumerate(indicators)
+        ]
+    )
+    indicator_set.kinds.set(kinds or [])
+    changes = diff_fields(indicator_set, before, fields)
+    new_codes = [i.code for i in indicators]
+    if new_codes != old_codes:
+        changes["indicators"] = [old_codes, new_codes]
+    new_kinds = sorted(k.code for k in kinds or [])
+    if new_kinds != old_kinds:
+        changes["kinds"] = [old_kinds, new_kinds]
+    audit_record(actor=actor, action="indicator_set.update", target=indicator_set, changes=changes)
+    return indicator_set
+
+
+@transaction.atomic
+def indicator_set_delete(*, actor: Any, indicator_set: IndicatorSet) -> None:
+    """Delete a form. Its indicators and their values stay: a form only groups them."""
+    _require_admin(actor, indicator_set.collective)
+    audit_record(
+        actor=actor, action="indicator_set.delete", target=indicator_set, changes={"code": indicator_set.code}
+    )
+    indicator_set.delete()
+
+
+def _require_target_editor(actor: Any, target: Target) -> None:
+    if not (
+        _is_admin(actor, target.indicator.collective)
+        or scope_for(actor).covers_path(target.group.path, for_edit=True)
+    ):
+        raise NotFound("target")
+
+
+@transaction.atomic
+def target_update(*, actor: Any, target: Target, value: float, note: str = "") -> Target:
+    """Change a target's value and note (its indicator, group and period are its identity)."""
+    _require_target_editor(actor, target)
+    before = snapshot(target, ["value", "note"])
+    target.value, target.note = value, note
+    full_clean(target)
+    target.save(update_fields=["value", "note"])
+    audit_record(
+        actor=actor,
+        action="target.update",
+        target=target,
+        changes=diff_fields(target, before, ["value", "note"]),
+    )
+    return target
+
+
+@transaction.atomic
+def target_delete(*, actor: Any, target: Target) -> None:
+    """Remove a target (admins, or coordinators for their subtree)."""
+    _require_target_editor(actor, target)
+    audit_record(actor=actor, action="target.delete", target=target, changes={"value": target.value})
+    target.delete()
+
+
+@transaction.atomic
+def validation_rule_update(
+    *, actor: Any, rule: ValidationRule, name: str, left: Indicator, operator: str, right: Indicator
+) -> ValidationRule:
+    """Change a rule. It is checked against the values as they stand, so nothing else changes."""
+    _require_admin(actor, rule.collective)
+    if left.collective_id != rule.collective_id or right.collective_id != rule.collective_id:
+        raise DomainError.single("invalid", "Both indicators must be of this collective.")
+    fields = ["name", "left", "operator", "right"]
+    before = snapshot(rule, fields)
+    rule.name, rule.left, rule.operator, rule.right = name, left, operator, right
+    full_clean(rule)
+    rule.save()
+    audit_record(
+        actor=actor, action="validation_rule.update", target=rule, changes=diff_fields(rule, before, fields)
+    )
+    return rule
+
+
+@transaction.atomic
+def validation_rule_delete(*, actor: Any, rule: ValidationRule) -> None:
+    """Delete a rule (its broken cases stop being reported)."""
+    _require_admin(actor, rule.collective)
+    audit_record(actor=actor, action="validation_rule.delete", target=rule, changes={"name": rule.name})
+    rule.delete()
 
 
 # --- approval -------------------------------------------------------------------------------------

@@ -59,6 +59,47 @@ urlpatterns += [
     path("c/<slug:slug>/measurement/sets/", views_define.indicator_sets, name="indicator_sets"),
     path("c/<slug:slug>/measurement/targets/", views_define.targets, name="targets"),
     path("c/<slug:slug>/measurement/rules/", views_define.validation_rules, name="validation_rules"),
+    path("c/<slug:slug>/measurement/disaggregations/", views_define.disaggregations, name="disaggregations"),
+    path(
+        "c/<slug:slug>/measurement/disaggregations/<int:disaggregation_id>/edit/",
+        views_define.disaggregation_edit,
+        name="disaggregation_edit",
+    ),
+    path(
+        "c/<slug:slug>/measurement/disaggregations/<int:disaggregation_id>/delete/",
+        views_define.disaggregation_delete,
+        name="disaggregation_delete",
+    ),
+    path(
+        "c/<slug:slug>/measurement/sets/<int:set_id>/edit/",
+        views_define.indicator_set_edit,
+        name="indicator_set_edit",
+    ),
+    path(
+        "c/<slug:slug>/measurement/sets/<int:set_id>/delete/",
+        views_define.indicator_set_delete,
+        name="indicator_set_delete",
+    ),
+    path(
+        "c/<slug:slug>/measurement/targets/<int:target_id>/edit/",
+        views_define.target_edit,
+        name="target_edit",
+    ),
+    path(
+        "c/<slug:slug>/measurement/targets/<int:target_id>/delete/",
+        views_define.target_delete,
+        name="target_delete",
+    ),
+    path(
+        "c/<slug:slug>/measurement/rules/<int:rule_id>/edit/",
+        views_define.validation_rule_edit,
+        name="validation_rule_edit",
+    ),
+    path(
+        "c/<slug:slug>/measurement/rules/<int:rule_id>/delete/",
+        views_define.validation_rule_delete,
+        name="validation_rule_delete",
+    ),
 ]
 
 # Spreadsheets in the wide layout (minga/measurement/views_files.py)

@@ -1,5 +1,6 @@
 """Pages where the backbone defines what is measured: indicators (create, edit with their history),
-indicator sets (forms), targets and validation rules. Only the collective's backbone admins
+disaggregations, indicator sets (forms), targets and validation rules — each listed, created, edited
+and deleted where that is safe (the services say when it is not). Only the collective's backbone admins
 (`services.may_define`) see them; for everybody else they are missing (404).
 """
 
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from minga.architecture.access import access_collective
 from minga.architecture.models import Group
@@ -20,8 +21,15 @@ from minga.core.forms import add_problems
 from minga.core.models import AuditEntry, Collective
 from minga.measurement import services
 from minga.measurement.access import access_indicator
-from minga.measurement.forms import IndicatorForm, IndicatorSetForm, TargetForm, ValidationRuleForm
-from minga.measurement.models import Indicator, IndicatorSet, Target, ValidationRule
+from minga.measurement.forms import (
+    DisaggregationForm,
+    IndicatorForm,
+    IndicatorSetForm,
+    TargetEditForm,
+    TargetForm,
+    ValidationRuleForm,
+)
+from minga.measurement.models import Disaggregation, Indicator, IndicatorSet, Target, ValidationRule
 
 
 def _definer(request: HttpRequest, slug: str) -> Collective:
@@ -90,17 +98,12 @@ def indicator_sets(request: HttpRequest, slug: str) -> HttpResponse:
     collective = _definer(request, slug)
     form = IndicatorSetForm(request.POST or None, collective=collective)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             created = services.indicator_set_create(
                 actor=request.user,
                 collective=collective,
-                code=data["code"],
-                name=data["name"],
-                description=data["description"],
-                frequency=data["frequency"],
-                indicators=data["indicators"],
-                kinds=list(data["kinds"]),
+                code=form.cleaned_data["code"],
+                **form.service_kwargs(),
             )
         except DomainError as error:
             add_problems(form, error, aliases={"unique_together": "code", "__all__": "code"})
@@ -183,3 +186,253 @@ def validation_rules(request: HttpRequest, slug: str) -> HttpResponse:
     rules = ValidationRule.objects.filter(collective=collective).select_related("left", "right")
     context = {"collective": collective, "form": form, "rules": rules.order_by("name", "id")}
     return _respond(request, "measurement/validation_rules.html", context, form)
+
+
+# --- edit and delete -------------------------------------------------------------------------------
+
+
+def _defined(request: HttpRequest, slug: str, model: Any, pk: int) -> tuple[Collective, Any]:
+    """The collective and its definition `model` #`pk`, for a backbone admin; else 404."""
+    collective = _definer(request, slug)
+    found = model.objects.editable_by(request.user).filter(collective=collective, pk=pk).first()
+    if found is None:
+        raise NotFound(model._meta.verbose_name)
+    return collective, found
+
+
+def _edit_page(
+    request: HttpRequest,
+    collective: Collective,
+    form: Any,
+    *,
+    title: str,
+    back: str,
+    delete_url: str,
+    note: str = "",
+    template: str = "measurement/define_edit.html",
+) -> HttpResponse:
+    context = {
+        "collective": collective,
+        "form": form,
+        "title": title,
+        "back": back,
+        "delete_url": delete_url,
+        "note": note,
+    }
+    return _respond(request, template, context, form)
+
+
+def _deleted(request: HttpRequest, delete: Any, back: str, done: str) -> HttpResponse:
+    """Run a delete service; its refusal (e.g. still in use) comes back as a message."""
+    try:
+        delete()
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+def disaggregations(request: HttpRequest, slug: str) -> HttpResponse:
+    """The collective's category combinations with their options, and a new one."""
+    collective = _definer(request, slug)
+    form = DisaggregationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.disaggregation_create(
+                actor=request.user,
+                collective=collective,
+                code=data["code"],
+                name=data["name"],
+                categories=data["categories"],
+            )
+        except DomainError as error:
+            add_problems(form, error, aliases={"__all__": "code"})
+        else:
+            messages.success(request, f"{created.name} is defined with {created.options.count()} options.")
+            return redirect(reverse("measurement:disaggregations", args=[collective.slug]))
+    listed = (
+        Disaggregation.objects.filter(collective=collective)
+        .prefetch_related("options", "indicators")
+        .order_by("name", "id")
+    )
+    context = {"collective": collective, "form": form, "disaggregations": listed}
+    return _respond(request, "measurement/define_disaggregations.html", context, form)
+
+
+@require_http_methods(["GET", "POST"])
+def disaggregation_edit(request: HttpRequest, slug: str, disaggregation_id: int) -> HttpResponse:
+    collective, disaggregation = _defined(request, slug, Disaggregation, disaggregation_id)
+    initial = {
+        "name": disaggregation.name,
+        "categories": DisaggregationForm.categories_text(disaggregation.categories),
+    }
+    form = DisaggregationForm(request.POST or None, editing=True, initial=initial)
+    back = reverse("measurement:disaggregations", args=[collective.slug])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disaggregation_update(
+                actor=request.user,
+                disaggregation=disaggregation,
+                name=form.cleaned_data["name"],
+                categories=form.cleaned_data["categories"],
+            )
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            messages.success(request, f"{disaggregation.name}: changes saved.")
+            return redirect(back)
+    return _edit_page(
+        request,
+        collective,
+        form,
+        title=f"Edit {disaggregation.name}",
+        back=back,
+        delete_url=reverse("measurement:disaggregation_delete", args=[collective.slug, disaggregation.pk]),
+        note=f"Code {disaggregation.code}. Its categories can change only while no indicator is broken "
+        "down by it: stored values name their option.",
+    )
+
+
+@require_POST
+def disaggregation_delete(request: HttpRequest, slug: str, disaggregation_id: int) -> HttpResponse:
+    collective, disaggregation = _defined(request, slug, Disaggregation, disaggregation_id)
+    return _deleted(
+        request,
+        lambda: services.disaggregation_delete(actor=request.user, disaggregation=disaggregation),
+        reverse("measurement:disaggregations", args=[collective.slug]),
+        f"{disaggregation.name} is deleted.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_set_edit(request: HttpRequest, slug: str, set_id: int) -> HttpResponse:
+    collective, indicator_set = _defined(request, slug, IndicatorSet, set_id)
+    form = IndicatorSetForm(
+        request.POST or None,
+        collective=collective,
+        editing=True,
+        initial=IndicatorSetForm.initial_from(indicator_set),
+    )
+    back = reverse("measurement:indicator_sets", args=[collective.slug])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_set_update(
+                actor=request.user, indicator_set=indicator_set, **form.service_kwargs()
+            )
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            messages.success(request, f"{indicator_set.name}: changes saved.")
+            return redirect(back)
+    return _edit_page(
+        request,
+        collective,
+        form,
+        title=f"Edit {indicator_set.name}",
+        back=back,
+        delete_url=reverse("measurement:indicator_set_delete", args=[collective.slug, indicator_set.pk]),
+        note=f"Code {indicator_set.code}. Values are stored per indicator: changing or deleting the form "
+        "loses none.",
+    )
+
+
+@require_POST
+def indicator_set_delete(request: HttpRequest, slug: str, set_id: int) -> HttpResponse:
+    collective, indicator_set = _defined(request, slug, IndicatorSet, set_id)
+    return _deleted(
+        request,
+        lambda: services.indicator_set_delete(actor=request.user, indicator_set=indicator_set),
+        reverse("measurement:indicator_sets", args=[collective.slug]),
+        f"The form {indicator_set.name} is deleted.",
+    )
+
+
+def _target(request: HttpRequest, slug: str, target_id: int) -> tuple[Collective, Target]:
+    collective = _definer(request, slug)
+    target = (
+        Target.objects.visible_to(request.user)
+        .filter(collective=collective, pk=target_id)
+        .select_related("indicator__collective", "group", "period")
+        .first()
+    )
+    if target is None:
+        raise NotFound("target")
+    return collective, target
+
+
+@require_http_methods(["GET", "POST"])
+def target_edit(request: HttpRequest, slug: str, target_id: int) -> HttpResponse:
+    collective, target = _target(request, slug, target_id)
+    form = TargetEditForm(request.POST or None, initial={"value": target.value, "note": target.note})
+    back = reverse("measurement:targets", args=[collective.slug])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_update(
+                actor=request.user,
+                target=target,
+                value=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            messages.success(request, "Target saved.")
+            return redirect(back)
+    return _edit_page(
+        request,
+        collective,
+        form,
+        title=f"Target of {target.indicator.name}",
+        back=back,
+        delete_url=reverse("measurement:target_delete", args=[collective.slug, target.pk]),
+        note=f"For {target.group.name} ({target.group.code}) in {target.period.code}.",
+    )
+
+
+@require_POST
+def target_delete(request: HttpRequest, slug: str, target_id: int) -> HttpResponse:
+    collective, target = _target(request, slug, target_id)
+    return _deleted(
+        request,
+        lambda: services.target_delete(actor=request.user, target=target),
+        reverse("measurement:targets", args=[collective.slug]),
+        "Target removed.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def validation_rule_edit(request: HttpRequest, slug: str, rule_id: int) -> HttpResponse:
+    collective, rule = _defined(request, slug, ValidationRule, rule_id)
+    initial = {"name": rule.name, "left": rule.left_id, "operator": rule.operator, "right": rule.right_id}
+    form = ValidationRuleForm(request.POST or None, collective=collective, initial=initial)
+    back = reverse("measurement:validation_rules", args=[collective.slug])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.validation_rule_update(actor=request.user, rule=rule, **form.cleaned_data)
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            messages.success(request, f"Rule “{rule.name}” saved.")
+            return redirect(back)
+    return _edit_page(
+        request,
+        collective,
+        form,
+        title=f"Edit the rule “{rule.name}”",
+        back=back,
+        delete_url=reverse("measurement:validation_rule_delete", args=[collective.slug, rule.pk]),
+    )
+
+
+@require_POST
+def validation_rule_delete(request: HttpRequest, slug: str, rule_id: int) -> HttpResponse:
+    collective, rule = _defined(request, slug, ValidationRule, rule_id)
+    return _deleted(
+        request,
+        lambda: services.validation_rule_delete(actor=request.user, rule=rule),
+        reverse("measurement:validation_rules", args=[collective.slug]),
+        f"Rule “{rule.name}” deleted.",
+    )
