@@ -393,5 +393,6 @@ def validation(
     ]
 
 
-# Saved dashboards register their endpoints on this router.
-from minga.measurement import api_dashboards  # noqa: E402, F401
+# Saved dashboards and the definitions beside indicators (disaggregations, sets, targets, rules)
+# register their endpoints on this router.
+from minga.measurement import api_dashboards, api_define  # noqa: E402, F401

@@ -367,14 +367,27 @@ def target_set(
     return target
 
 
+def _check_rule(collective: Collective, left: Indicator, right: Indicator) -> None:
+    if left.collective_id != collective.pk or right.collective_id != collective.pk:
+        raise DomainError.single("invalid", "Both indicators must be of this collective.")
+    problems = [
+        Problem("not_numeric", "A text indicator can't be compared.", field=side)
+        for side, indicator in (("left", left), ("right", right))
+        if not indicator.is_numeric
+    ]
+    if left.pk == right.pk:
+        problems.append(Problem("same_indicator", "Compare two different indicators.", field="right"))
+    if problems:
+        raise DomainError(problems)
+
+
 @transaction.atomic
 def validation_rule_create(
     *, actor: Any, collective: Collective, name: str, left: Indicator, operator: str, right: Indicator
 ) -> ValidationRule:
     """A rule "left operator right" between two indicators of the collective (backbone admins)."""
     _require_admin(actor, collective)
-    if left.collective_id != collective.pk or right.collective_id != collective.pk:
-        raise DomainError.single("invalid", "Both indicators must be of this collective.")
+    _check_rule(collective, left, right)
     rule = ValidationRule(collective=collective, name=name, left=left, operator=operator, right=right)
     full_clean(rule)
     rule.save()
@@ -529,8 +542,7 @@ def validation_rule_update(
 ) -> ValidationRule:
     """Change a rule. It is checked against the values as they stand, so nothing else changes."""
     _require_admin(actor, rule.collective)
-    if left.collective_id != rule.collective_id or right.collective_id != rule.collective_id:
-        raise DomainError.single("invalid", "Both indicators must be of this collective.")
+    _check_rule(rule.collective, left, right)
     fields = ["name", "left", "operator", "right"]
     before = snapshot(rule, fields)
     rule.name, rule.left, rule.operator, rule.right = name, left, operator, right
