@@ -129,6 +129,46 @@ def build_world(*, groups: int, indicators: int, months: int, seed: int = 1) -> 
     )
 
 
+def load_world(*, seed: int = 1) -> World:
+    """The world `build_world` made, read back from a kept database (`--reuse`)."""
+    from django.contrib.auth import get_user_model
+
+    from minga.architecture.models import Group
+    from minga.core.models import Collective
+    from minga.measurement.models import Indicator, ReportingPeriod
+
+    rng = random.Random(seed)
+    collective = Collective.objects.get(slug="bench")
+    rows = list(
+        Group.objects.filter(collective=collective).order_by("id").values_list("id", "code", "path", "depth")
+    )
+    leaves = [(pk, code) for pk, code, _, depth in rows if depth == 4]
+    rng.shuffle(leaves)
+    periods = (
+        ReportingPeriod.objects.filter(collective=collective).order_by("start").values_list("code", "pk")
+    )
+    return World(
+        collective=collective,
+        admin=get_user_model().objects.get(username="bench"),
+        groups={code: pk for pk, code, _, _ in rows},
+        paths={pk: path for pk, _, path, _ in rows},
+        leaves=leaves,
+        level1=[pk for pk, _, _, depth in rows if depth == 1],
+        level2=[pk for pk, _, _, depth in rows if depth == 2],
+        indicators=dict(Indicator.objects.filter(collective=collective).values_list("code", "pk")),
+        periods=dict(periods),
+    )
+
+
+def reaggregate(world: World) -> tuple[int, float]:
+    """Rebuild the pre-aggregated rollups after a raw load (as `minga measurement reaggregate` does):
+    (rows, seconds)."""
+    from minga.measurement.aggregates import reaggregate as rebuild
+
+    rebuilt = rebuild(collective=world.collective)
+    return rebuilt.rows, rebuilt.seconds
+
+
 def value_rows(world: World, rows: int, *, seed: int = 2) -> Any:
     """(indicator code, group code, period code, value) tuples: for each indicator and month a sample
     of grassroots groups, `rows` in all, each key once."""

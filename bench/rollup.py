@@ -3,15 +3,22 @@
 In one scratch database (SQLite, or a throwaway PostgreSQL cluster with `--database postgres`), with a
 synthetic collective of `--groups` groups in five levels, `--indicators` monthly indicators and 12 months
 of `--rows` values inserted raw:
-1. *rollup*: `selectors.rollup(by="child")` as an admin (superuser) and as a region's coordinator (the
-   scoping filter included), for random indicators over the whole collective, a region and a district;
-2. *raw*: the same sums as one plain SQL `GROUP BY` over the same rows (join to the group for the path
-   prefix), no scoping, no aggregation rules — the floor;
-3. *recompute*: nothing is pre-aggregated, so there is nothing to recompute: reported as 0 s.
+1. *recompute*: `aggregates.reaggregate`, the full recomputation of the pre-aggregated rollups;
+2. *rollup*: `selectors.rollup(by="child")` as an admin (superuser) and as a region's coordinator (the
+   scoping filter included), for random indicators over the whole collective, a region and a district
+   — answered from the aggregates where they apply, else from the values;
+3. *scan*: the same rollups with the aggregates set aside (read from the values, as before them);
+4. *raw*: the same sums as one plain SQL `GROUP BY` over the same rows (join to the group for the path
+   prefix), no scoping, no aggregation rules — the floor of a scan;
+5. *last*: collective-wide rollups of "last value" indicators, which aggregates can't answer over 12
+   periods (each group's latest value): read from the values.
 One JSON line per figure: bench, database, rows, p95_ms, median_ms, ratio_to_raw.
 
     .venv/bin/python -m bench.rollup [--rows 1000000] [--groups 50000] [--indicators 500] [--repeat 40]
-                                     [--database sqlite|postgres] [--keep]
+                                     [--database sqlite|postgres] [--keep] [--reuse FOLDER]
+
+`--keep` leaves the database in place and prints its folder; `--reuse FOLDER` (SQLite) runs again on it
+without building the world (after migrating it).
 """
 
 from __future__ import annotations
@@ -20,9 +27,12 @@ import argparse
 import random
 import sys
 import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
 
-from bench._scratch import emit, median_p95, scratch_database, use_in_process
-from bench._values_setup import build_world, raw_insert_values, value_rows
+from bench._scratch import Scratch, emit, median_p95, scratch_database, use_in_process
+from bench._values_setup import build_world, load_world, raw_insert_values, reaggregate, value_rows
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -33,77 +43,121 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--indicators", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", default="", help="folder of a database kept by --keep (SQLite)")
     args = parser.parse_args(argv)
-    with scratch_database(args.database, keep=args.keep) as scratch:
+    if args.reuse:
+        folder = Path(args.reuse)
+        context: Any = nullcontext(Scratch(folder, f"sqlite:///{folder / 'bench.sqlite3'}", "sqlite"))
+    else:
+        context = scratch_database(args.database, keep=args.keep)
+    with context as scratch:
         use_in_process(scratch)
-        from django.db import connection
+        return _measure(args, reuse=bool(args.reuse))
 
-        from minga.architecture.models import Group
-        from minga.core.choices import Role
-        from minga.measurement import selectors
-        from minga.measurement.models import Indicator, ReportingPeriod
-        from minga.people.models import Membership, Person
 
+def _measure(args: argparse.Namespace, *, reuse: bool) -> int:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from minga.architecture.models import Group
+    from minga.core.choices import Role
+    from minga.measurement import selectors
+    from minga.measurement.models import AggregateState, Aggregation, DataValue, Indicator, ReportingPeriod
+    from minga.people.models import Membership, Person
+
+    if reuse:
+        world = load_world()
+        rows = DataValue.objects.filter(collective=world.collective).count()
+    else:
         world = build_world(groups=args.groups, indicators=args.indicators, months=12)
         started = time.perf_counter()
         rows = raw_insert_values(world, value_rows(world, args.rows))
         emit(bench="rollup-load-raw", database=args.database, rows=rows,
              seconds=round(time.perf_counter() - started, 3))  # fmt: skip
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        region = Group.objects.get(pk=world.level1[0])
-        from django.contrib.auth import get_user_model
-
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    aggregate_rows, seconds = reaggregate(world)
+    emit(bench="rollup-recompute-aggregates", database=args.database, rows=rows, seconds=round(seconds, 3),
+         aggregate_rows=aggregate_rows)  # fmt: skip
+    failed = int(seconds > 10)
+    region = Group.objects.get(pk=world.level1[0])
+    coordinator = get_user_model().objects.filter(username="coord").first()
+    if coordinator is None:
         coordinator = get_user_model().objects.create_user(username="coord", email="coord@example.org")
         person = Person.objects.create(collective=world.collective, user=coordinator, full_name="Coordinator")
         Membership.objects.create(person=person, group=region, role=Role.COORDINATOR)
-        period_list = list(ReportingPeriod.objects.filter(collective=world.collective).order_by("start"))
-        indicators = list(Indicator.objects.filter(collective=world.collective))
-        rng = random.Random(3)
-        collective = world.collective
-        districts_in_region = [g for g in world.level2 if world.paths[g].startswith(region.path)]
-        areas = {
-            "collective": lambda: selectors.Area(collective),
-            "region": lambda: selectors.Area(collective, group=region),
-            "district": lambda: selectors.Area(
-                collective, group=Group.objects.get(pk=rng.choice(districts_in_region))
-            ),
-        }
-        failed = 0
-        for viewer_label, viewer in (("admin", world.admin), ("coordinator", coordinator)):
-            for area_label, make_area in areas.items():
-                if viewer_label == "coordinator" and area_label == "collective":
-                    continue
-                timings, raw_timings, read = [], [], 0
-                for _ in range(args.repeat):
-                    indicator = rng.choice(indicators)
-                    area = make_area()
-                    started = time.perf_counter()
-                    result = selectors.rollup(
-                        viewer=viewer, indicator=indicator, area=area, period_list=period_list, by="child"
-                    )
-                    timings.append((time.perf_counter() - started) * 1000)
-                    read += result.values_read
-                    started = time.perf_counter()
-                    _raw_rollup(indicator.pk, [p.pk for p in period_list], area)
-                    raw_timings.append((time.perf_counter() - started) * 1000)
-                median, p95 = median_p95(timings)
-                _, raw_p95 = median_p95(raw_timings)
-                emit(
-                    bench=f"rollup-{area_label}-by-child-as-{viewer_label}",
-                    database=args.database,
-                    rows=rows,
-                    values_read=read // args.repeat,
-                    median_ms=median,
-                    p95_ms=p95,
-                    raw_p95_ms=raw_p95,
-                    ratio_to_raw=round(p95 / raw_p95, 2) if raw_p95 else None,
-                )
-                if p95 > 50:
-                    print(f"rollup {area_label} as {viewer_label}: p95 {p95} ms > 50 ms", file=sys.stderr)
-        emit(bench="rollup-recompute-aggregates", database=args.database, rows=rows, seconds=0.0,
-             note="no pre-aggregated table is kept")  # fmt: skip
-        return failed
+    period_list = list(ReportingPeriod.objects.filter(collective=world.collective).order_by("start"))
+    indicators = list(Indicator.objects.filter(collective=world.collective, aggregation=Aggregation.SUM))
+    collective = world.collective
+    districts_in_region = [g for g in world.level2 if world.paths[g].startswith(region.path)]
+    district_rng = random.Random(4)
+    areas = {
+        "collective": lambda: selectors.Area(collective),
+        "region": lambda: selectors.Area(collective, group=region),
+        "district": lambda: selectors.Area(
+            collective, group=Group.objects.get(pk=district_rng.choice(districts_in_region))
+        ),
+    }
+    state = AggregateState.objects.filter(collective=collective)
+
+    def time_rollups(viewer: Any, make_area: Any, chosen: list[Any]) -> tuple[list[float], int, int]:
+        timings, read, from_aggregates = [], 0, 0
+        for indicator in chosen:
+            area = make_area()
+            started = time.perf_counter()
+            result = selectors.rollup(
+                viewer=viewer, indicator=indicator, area=area, period_list=period_list, by="child"
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+            read += result.values_read
+            from_aggregates += result.from_aggregates
+        return timings, read // len(chosen), from_aggregates
+
+    for viewer_label, viewer in (("admin", world.admin), ("coordinator", coordinator)):
+        for area_label, make_area in areas.items():
+            if viewer_label == "coordinator" and area_label == "collective":
+                continue
+            chosen = random.Random(3).choices(indicators, k=args.repeat)
+            timings, read, from_aggregates = time_rollups(viewer, make_area, chosen)
+            state.update(current=False)  # the same rollups read from the values
+            scan_timings, scan_read, _ = time_rollups(viewer, make_area, chosen)
+            state.update(current=True)
+            raw_timings = []
+            for indicator in chosen:
+                started = time.perf_counter()
+                _raw_rollup(indicator.pk, [p.pk for p in period_list], make_area())
+                raw_timings.append((time.perf_counter() - started) * 1000)
+            median, p95 = median_p95(timings)
+            _, scan_p95 = median_p95(scan_timings)
+            _, raw_p95 = median_p95(raw_timings)
+            emit(
+                bench=f"rollup-{area_label}-by-child-as-{viewer_label}",
+                database=args.database,
+                rows=rows,
+                rows_read=read,
+                from_aggregates=f"{from_aggregates}/{len(chosen)}",
+                median_ms=median,
+                p95_ms=p95,
+                scan_p95_ms=scan_p95,
+                scan_values_read=scan_read,
+                raw_p95_ms=raw_p95,
+                ratio_to_raw=round(p95 / raw_p95, 2) if raw_p95 else None,
+            )
+            if p95 > 50:
+                print(f"rollup {area_label} as {viewer_label}: p95 {p95} ms > 50 ms", file=sys.stderr)
+                failed = 1
+    # "Last value" over 12 periods needs each group's latest value: the aggregates don't answer it.
+    stocks = random.Random(6).sample(indicators, k=min(10, len(indicators)))
+    Indicator.objects.filter(pk__in=[i.pk for i in stocks]).update(aggregation=Aggregation.LAST)
+    for indicator in stocks:
+        indicator.aggregation = Aggregation.LAST
+    chosen = random.Random(7).choices(stocks, k=args.repeat)
+    timings, read, _ = time_rollups(world.admin, areas["collective"], chosen)
+    Indicator.objects.filter(pk__in=[i.pk for i in stocks]).update(aggregation=Aggregation.SUM)
+    median, p95 = median_p95(timings)
+    emit(bench="rollup-collective-by-child-last-value-as-admin", database=args.database, rows=rows,
+         values_read=read, median_ms=median, p95_ms=p95)  # fmt: skip
+    return failed
 
 
 def _raw_rollup(indicator_id: int, period_ids: list[int], area: object) -> list[tuple[object, ...]]:

@@ -836,6 +836,25 @@ def measurement_rollup(
     console.print(table)
 
 
+@measurement_app.command("reaggregate")
+def measurement_reaggregate(
+    collective: str = typer.Option("", "--collective", help="Slug of the collective; blank: every one."),
+) -> None:
+    """Rebuild the pre-aggregated rollups from the stored values and mark them current: after a raw
+    load of values, or after groups moved (rollups read the values until then)."""
+    _django()
+    from minga.core.models import Collective
+    from minga.measurement.aggregates import reaggregate
+
+    targets = list(Collective.objects.filter(slug=collective) if collective else Collective.objects.all())
+    if collective and not targets:
+        errors.print(f"[red]There is no collective {collective!r}.[/red]")
+        raise typer.Exit(2)
+    for target in targets:
+        rebuilt = reaggregate(collective=target)
+        typer.echo(f"{target.slug}: {rebuilt.rows:,} aggregate rows in {rebuilt.seconds:.2f} s.")
+
+
 # --- pathways: funnel -----------------------------------------------------------------------------
 
 pathways_app = typer.Typer(help="Collective pathways: the funnel of groups per stage.", no_args_is_help=True)

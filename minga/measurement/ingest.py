@@ -3,7 +3,8 @@
 `ValueWriter` keeps lookup tables (indicators, groups, periods, options by code) for one run and writes
 a batch with a handful of queries whatever its size: one read of the values already stored under the
 batch's keys, then one multi-row INSERT (COPY on PostgreSQL), one executemany UPDATE, one DELETE and one
-INSERT of history rows. Every rule is checked per value and a refused value is reported with its
+INSERT of history rows; when the collective's pre-aggregated rollups are current, one upsert keeps them
+in step (`aggregates.Deltas`). Every rule is checked per value and a refused value is reported with its
 location and reason, never raised: errors are data.
 
 Rules, in the order they are checked:
@@ -36,7 +37,7 @@ from minga.core.bulk.sql import allocate_ids, in_list, insert_rows, select, upda
 from minga.core.errors import Problem
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
-from minga.measurement import periods
+from minga.measurement import aggregates, periods
 from minga.measurement.models import (
     TOTAL,
     Approval,
@@ -559,6 +560,8 @@ class ValueWriter:
         if not dry_run:
             self._ensure_periods(creates)
             self._apply(creates, updates, deletes)
+            if aggregates.is_current(self.collective.pk, share_lock=True):
+                self._aggregate(creates, updates, deletes)
         outcome.warnings.extend(self._rule_warnings(kept))
         return outcome
 
@@ -683,6 +686,25 @@ class ValueWriter:
             ),
             history,
         )
+
+    def _aggregate(
+        self,
+        creates: list[_Ready],
+        updates: list[tuple[_Ready, tuple[int, float | None, str, str]]],
+        deletes: list[tuple[_Ready, tuple[int, float | None, str, str]]],
+    ) -> None:
+        """Keep the pre-aggregated rows in step with what `_apply` wrote (same transaction)."""
+        deltas = aggregates.Deltas()
+        add, remove = deltas.add, deltas.remove
+        for r in creates:
+            add(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, r.value)
+        for r, old in updates:
+            if old[1] != r.value or old[2] != r.text:  # not a change of comment alone
+                remove(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, old[1])
+                add(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, r.value)
+        for r, old in deletes:
+            remove(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, old[1])
+        deltas.save(self.collective.pk)
 
     def _rule_warnings(self, kept: list[_Ready]) -> list[Problem]:
         """Validation rules broken by the values as they now stand (warnings: the values are kept)."""

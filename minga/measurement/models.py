@@ -412,6 +412,69 @@ class DataValueHistory(models.Model):
         return f"{self.indicator_id}/{self.group_id}/{self.period_id}: {self.old_value} → {self.new_value}"
 
 
+class ValueAggregateQuerySet(models.QuerySet["ValueAggregate"]):
+    def visible_to(self, user: Any) -> ValueAggregateQuerySet:
+        """An aggregate adds up a whole subtree, private groups included: only those who see every
+        value in it may read it — admins of the collective, coordinators and leads of the subtree."""
+        scope = scope_for(user)
+        if scope.is_superuser:
+            return self.all()
+        covered = Q(collective_id__in=scope.admin_collectives)
+        for path in scope.view_paths:
+            covered |= Q(node__path__startswith=path)
+        return self.filter(covered, collective_id__in=scope.member_collectives)
+
+
+class ValueAggregate(models.Model):
+    """Partial aggregates of one indicator in one period over the subtree of a group of the top
+    levels of the tree (a "node": depth < `aggregates.NODE_LEVELS`), per disaggregation option.
+
+    Kept up to date by the value writer in the same transaction (`aggregates.record`) and rebuilt by
+    `aggregates.reaggregate`; read by rollups only when the viewer sees every value they cover and the
+    collective's aggregates are current (`AggregateState`). See docs/architecture.md."""
+
+    id = models.BigAutoField(primary_key=True)
+    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="+", db_index=False)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_index=False)
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+", db_index=False)
+    node = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", db_index=False)
+    option = models.PositiveIntegerField(default=TOTAL)
+    total = models.FloatField(default=0.0)  # sum of the numeric values
+    numbers = models.IntegerField(default=0)  # how many numeric values
+    reported = models.IntegerField(default=0)  # how many values, text included (groups reporting)
+    minimum = models.FloatField(null=True, blank=True)
+    maximum = models.FloatField(null=True, blank=True)
+
+    objects = ValueAggregateQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "node", "option"], name="valueaggregate_key"
+            )
+        ]
+        indexes = [models.Index(fields=["collective"], name="valueaggregate_collective_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.node_id}/{self.period_id}/{self.option}: {self.total}"
+
+
+class AggregateState(models.Model):
+    """Whether a collective's `ValueAggregate` rows are current. Set by a full recomputation; cleared
+    by the database itself (a trigger, see migration 0007) when a group of the collective moves in the
+    tree or is deleted, since either changes which subtree a value adds up under. Rollups read the
+    value table while it is not current."""
+
+    collective = models.OneToOneField(
+        Collective, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    current = models.BooleanField(default=False)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.collective_id}: {'current' if self.current else 'stale'}"
+
+
 class TargetQuerySet(models.QuerySet["Target"]):
     def visible_to(self, user: Any) -> TargetQuerySet:
         """Targets of the groups `user` may see, in collectives they may see."""

@@ -1,0 +1,358 @@
+"""Pre-aggregated values: per indicator x period x node x option partial aggregates, where a node is a
+group of the top `NODE_LEVELS` levels of the tree and its row adds up the values of its whole subtree.
+
+A collective-wide rollup by child unit then reads a few hundred rows (12 periods x the top-level
+units) instead of every value of the indicator; a rollup under a top-level unit reads its children's
+rows. Deeper areas hold few values and are read from the value table as before.
+
+Three pieces keep the rows right:
+- the value writer (`ingest.ValueWriter`, the only one that writes values) hands every change of a
+  batch to `Deltas` and `Deltas.save` applies them in the same transaction: sums, counts and the
+  minimum/maximum of new values are merged by an atomic upsert; when a removed value may have been the
+  minimum or maximum of its row, that row's extremes are read again from the values;
+- `reaggregate` rebuilds a collective's rows from the values (the CLI `minga measurement reaggregate`,
+  after raw loads such as the demo's) and marks them current in `AggregateState`;
+- the database clears `AggregateState.current` when a group moves or is deleted (a trigger, migration
+  0007), and while it is not current rollups read the values and the writer skips the upkeep.
+
+`rollup_from_aggregates` answers a rollup from these rows only when that gives exactly what the value
+scan would: the viewer sees every value of the area (a superuser or an admin of the collective; a
+coordinator or lead over a subtree holding the area), the area is the collective or a subtree whose
+children are nodes, and the indicator's rule adds up from per-period partials (sum, average, min, max;
+"last" and "count" only within one period, since they need to know each group across periods).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from minga.architecture.models import Group
+from minga.core.bulk.sql import in_list, insert_rows, is_postgres, select
+from minga.core.models import Collective
+from minga.core.scoping import scope_for
+from minga.measurement.models import (
+    AggregateState,
+    Aggregation,
+    DataValue,
+    Indicator,
+    ReportingPeriod,
+    ValueAggregate,
+)
+
+if TYPE_CHECKING:
+    from minga.measurement.selectors import Area
+
+# Groups at depth 0 and 1 keep the aggregates of their subtree: a collective-wide rollup by child reads
+# the depth-0 rows, a rollup under a depth-0 unit its depth-1 children's rows.
+NODE_LEVELS = 2
+TABLE = ValueAggregate._meta.db_table
+VALUES = DataValue._meta.db_table
+GROUPS = Group._meta.db_table
+STATE = AggregateState._meta.db_table
+# Rules whose value over several periods follows from per-period partials.
+ACROSS_PERIODS = frozenset({Aggregation.SUM, Aggregation.AVERAGE, Aggregation.MIN, Aggregation.MAX})
+
+Key = tuple[int, int, int, int]  # indicator, period, node, option
+
+
+def nodes_of(path: str) -> tuple[tuple[int, str], ...]:
+    """(id, path) of the nodes whose subtree holds a group of this path: its ancestors (or itself)
+    at depth < NODE_LEVELS."""
+    parts = path.strip("/").split("/")[:NODE_LEVELS]
+    return tuple((int(part), "/" + "/".join(parts[: n + 1]) + "/") for n, part in enumerate(parts))
+
+
+def is_current(collective_id: int, *, share_lock: bool = False) -> bool:
+    """Whether the collective's aggregates are current. The writer reads it with a share lock (on
+    PostgreSQL) so a recomputation running meanwhile waits for its values, or it waits for it."""
+    suffix = " FOR SHARE" if share_lock and is_postgres() else ""
+    rows = select(f"SELECT current FROM {STATE} WHERE collective_id = %s{suffix}", [collective_id])
+    return bool(rows and rows[0][0])
+
+
+class Deltas:
+    """The changes one batch of writes makes to the aggregates, applied by `save`."""
+
+    def __init__(self) -> None:
+        # key → [total, numbers, reported, minimum of added values, maximum of added values]
+        self.cells: dict[Key, list[Any]] = {}
+        # key → [lowest, highest] removed numeric value, and the node's path
+        self.removed: dict[Key, list[Any]] = {}
+        self._nodes: dict[str, tuple[tuple[int, str], ...]] = {}
+
+    def _nodes_of(self, path: str) -> tuple[tuple[int, str], ...]:
+        found = self._nodes.get(path)
+        if found is None:
+            found = self._nodes[path] = nodes_of(path)
+        return found
+
+    def add(self, indicator: int, period: int, path: str, option: int, value: float | None) -> None:
+        """A value stored (text: `value` None)."""
+        cells = self.cells
+        for node, _ in self._nodes_of(path):
+            key = (indicator, period, node, option)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = [0.0, 0, 0, None, None]
+            cell[2] += 1
+            if value is not None:
+                cell[0] += value
+                cell[1] += 1
+                if cell[3] is None or value < cell[3]:
+                    cell[3] = value
+                if cell[4] is None or value > cell[4]:
+                    cell[4] = value
+
+    def remove(self, indicator: int, period: int, path: str, option: int, value: float | None) -> None:
+        """A stored value deleted or replaced (the replacement is `add`ed)."""
+        for node, node_path in self._nodes_of(path):
+            key = (indicator, period, node, option)
+            cell = self.cells.get(key)
+            if cell is None:
+                cell = self.cells[key] = [0.0, 0, 0, None, None]
+            cell[2] -= 1
+            if value is not None:
+                cell[0] -= value
+                cell[1] -= 1
+                gone = self.removed.get(key)
+                if gone is None:
+                    self.removed[key] = [value, value, node_path]
+                else:
+                    gone[0] = min(gone[0], value)
+                    gone[1] = max(gone[1], value)
+            elif key not in self.removed:
+                self.removed[key] = [None, None, node_path]
+
+    def save(self, collective_id: int) -> None:
+        """Apply the changes: one upsert, then for rows that lost values, drop the empty ones and read
+        the extremes again where a removed value may have been one."""
+        if not self.cells:
+            return
+        t = TABLE
+        rows = [
+            (collective_id, i, p, n, o, c[0], c[1], c[2], c[3], c[4])
+            for (i, p, n, o), c in self.cells.items()
+            if c[2] or c[1] or c[0] or c[3] is not None
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {t} (collective_id, indicator_id, period_id, node_id, option, total, numbers, "
+                "reported, minimum, maximum) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (indicator_id, period_id, node_id, option) DO UPDATE SET "
+                f"total = {t}.total + excluded.total, numbers = {t}.numbers + excluded.numbers, "
+                f"reported = {t}.reported + excluded.reported, "
+                f"minimum = CASE WHEN {t}.minimum IS NULL OR excluded.minimum < {t}.minimum "
+                f"THEN COALESCE(excluded.minimum, {t}.minimum) ELSE {t}.minimum END, "
+                f"maximum = CASE WHEN {t}.maximum IS NULL OR excluded.maximum > {t}.maximum "
+                f"THEN COALESCE(excluded.maximum, {t}.maximum) ELSE {t}.maximum END",
+                rows,
+            )
+            if not self.removed:
+                return
+            cursor.executemany(
+                f"DELETE FROM {t} WHERE indicator_id = %s AND period_id = %s AND node_id = %s "
+                "AND option = %s AND reported <= 0",
+                list(self.removed),
+            )
+            extremes = [
+                (i, p, o, path + "%") * 2 + (i, p, n, o, low, high)
+                for (i, p, n, o), (low, high, path) in self.removed.items()
+                if low is not None
+            ]
+            value_of = (
+                f"FROM {VALUES} v JOIN {GROUPS} g ON g.id = v.group_id WHERE v.indicator_id = %s "
+                "AND v.period_id = %s AND v.option = %s AND g.path LIKE %s"
+            )
+            cursor.executemany(
+                f"UPDATE {t} SET minimum = (SELECT MIN(v.value) {value_of}), "
+                f"maximum = (SELECT MAX(v.value) {value_of}) "
+                "WHERE indicator_id = %s AND period_id = %s AND node_id = %s AND option = %s "
+                "AND (minimum >= %s OR maximum <= %s)",
+                extremes,
+            )
+
+
+# --- the full recomputation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    collective: Collective
+    rows: int
+    seconds: float
+
+
+def reaggregate(*, collective: Collective) -> Rebuilt:
+    """Rebuild the collective's aggregates from its values and mark them current.
+
+    Set-based: every value is mapped to its depth-1 unit (a depth-0 group's own values to the group
+    itself) and summed by SQL into a staging table; the depth-1 rows are those units', the depth-0
+    rows add up each top-level unit's staging rows. Holds the state row's lock, so writers wait."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        AggregateState.objects.get_or_create(collective=collective)
+        AggregateState.objects.select_for_update().filter(collective=collective).first()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE collective_id = %s", [collective.pk])
+            temp = "CREATE TEMPORARY TABLE" + (" {} ({}) ON COMMIT DROP" if is_postgres() else " {} ({})")
+            cursor.execute("DROP TABLE IF EXISTS measurement_unit_map")
+            cursor.execute("DROP TABLE IF EXISTS measurement_unit_stage")
+            cursor.execute(
+                temp.format(
+                    "measurement_unit_map",
+                    "group_id bigint PRIMARY KEY, unit bigint NOT NULL, top bigint NOT NULL",
+                )
+            )
+            mapping = []
+            for pk, path in select(
+                f"SELECT id, path FROM {GROUPS} WHERE collective_id = %s", [collective.pk]
+            ):
+                nodes = nodes_of(path)
+                mapping.append((pk, nodes[-1][0], nodes[0][0]))
+            insert_rows("measurement_unit_map", ("group_id", "unit", "top"), mapping)
+            cursor.execute(
+                temp.format(
+                    "measurement_unit_stage",
+                    "indicator_id bigint, period_id bigint, unit bigint, top bigint, option bigint, "
+                    "total double precision, numbers bigint, reported bigint, minimum double precision, "
+                    "maximum double precision",
+                )
+            )
+            cursor.execute(
+                "INSERT INTO measurement_unit_stage SELECT v.indicator_id, v.period_id, m.unit, m.top, "
+                "v.option, COALESCE(SUM(v.value), 0), COUNT(v.value), COUNT(*), MIN(v.value), MAX(v.value) "
+                f"FROM {VALUES} v JOIN measurement_unit_map m ON m.group_id = v.group_id "
+                "WHERE v.collective_id = %s GROUP BY v.indicator_id, v.period_id, m.unit, m.top, v.option",
+                [collective.pk],
+            )
+            columns = (
+                "collective_id, indicator_id, period_id, node_id, option, total, numbers, reported, "
+                "minimum, maximum"
+            )
+            cursor.execute(
+                f"INSERT INTO {TABLE} ({columns}) SELECT %s, indicator_id, period_id, unit, option, total, "
+                "numbers, reported, minimum, maximum FROM measurement_unit_stage WHERE unit <> top",
+                [collective.pk],
+            )
+            cursor.execute(
+                f"INSERT INTO {TABLE} ({columns}) SELECT %s, indicator_id, period_id, top, option, "
+                "SUM(total), SUM(numbers), SUM(reported), MIN(minimum), MAX(maximum) "
+                "FROM measurement_unit_stage GROUP BY indicator_id, period_id, top, option",
+                [collective.pk],
+            )
+            cursor.execute("DROP TABLE measurement_unit_stage")
+            cursor.execute("DROP TABLE measurement_unit_map")
+            cursor.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE collective_id = %s", [collective.pk])
+            count = cursor.fetchone()[0]
+        AggregateState.objects.filter(collective=collective).update(current=True, built_at=timezone.now())
+    return Rebuilt(collective, count, time.perf_counter() - started)
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+class Partial:
+    """Partial aggregates being added up: sum, how many numbers, how many values, extremes."""
+
+    __slots__ = ("maximum", "minimum", "numbers", "reported", "total")
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.numbers = 0
+        self.reported = 0
+        self.minimum: float | None = None
+        self.maximum: float | None = None
+
+    def merge(self, total: float, numbers: int, reported: int, low: float | None, high: float | None) -> None:
+        self.total += total
+        self.numbers += numbers
+        self.reported += reported
+        if low is not None and (self.minimum is None or low < self.minimum):
+            self.minimum = low
+        if high is not None and (self.maximum is None or high > self.maximum):
+            self.maximum = high
+
+    def value(self, rule: str) -> float | None:
+        """The figure by the indicator's rule, as `selectors.aggregate` would give it (for "last" and
+        "count", within one period)."""
+        if rule == Aggregation.COUNT:
+            return float(self.reported) if self.reported else None
+        if not self.numbers:
+            return None
+        if rule == Aggregation.AVERAGE:
+            return self.total / self.numbers
+        if rule == Aggregation.MIN:
+            return self.minimum
+        if rule == Aggregation.MAX:
+            return self.maximum
+        return self.total
+
+
+def sees_whole_area(viewer: Any, area: Area) -> bool:
+    """Whether `viewer` sees every value of `area` (so aggregates over it show nothing hidden): a
+    superuser, an admin of the collective, or a coordinator or lead whose subtree holds the area."""
+    scope = scope_for(viewer)
+    if scope.is_superuser:
+        return True
+    collective_id = area.collective.pk
+    if collective_id not in scope.member_collectives:
+        return False
+    if collective_id in scope.admin_collectives:
+        return True
+    return area.group is not None and scope.covers_path(area.group.path)
+
+
+def answers(*, viewer: Any, indicator: Indicator, area: Area, period_count: int, by: str) -> bool:
+    """Whether the aggregates give exactly the rollup the value scan would (see the module's doc)."""
+    if by not in ("", "period", "child", "option") or area.group_set is not None:
+        return False
+    if area.group is not None and area.group.depth >= (NODE_LEVELS - 1 if by == "child" else NODE_LEVELS):
+        return False
+    rule = indicator.aggregation
+    if rule not in ACROSS_PERIODS:
+        if period_count != 1:
+            return False
+        # Groups reporting several options of one indicator count once: only without disaggregation.
+        if rule == Aggregation.COUNT and indicator.disaggregation_id is not None:
+            return False
+    return sees_whole_area(viewer, area) and is_current(area.collective.pk)
+
+
+def partials(
+    *, indicator: Indicator, area: Area, period_list: Sequence[ReportingPeriod], by_child: bool
+) -> list[tuple[int, int, int, float, int, int, float | None, float | None]]:
+    """(unit, period id, option, total, numbers, reported, minimum, maximum) rows of the area: its
+    child units' rows (the area's own values as their own unit) when `by_child`, else the area's own
+    row (the top-level units' rows for a whole collective). One or two queries."""
+    period_ids = [p.pk for p in period_list]
+    where, params = in_list("a.period_id", period_ids)
+    if area.group is None:
+        unit_filter, unit_params = "g.collective_id = %s AND g.parent_id IS NULL", [area.collective.pk]
+    elif by_child:
+        unit_filter, unit_params = "g.parent_id = %s", [area.group.pk]
+    else:
+        unit_filter, unit_params = "g.id = %s", [area.group.pk]
+    rows: list[Any] = select(
+        "SELECT a.node_id, a.period_id, a.option, a.total, a.numbers, a.reported, a.minimum, a.maximum "
+        f"FROM {TABLE} a JOIN {GROUPS} g ON g.id = a.node_id WHERE a.indicator_id = %s AND {where} "
+        f"AND {unit_filter}",
+        [indicator.pk, *params, *unit_params],
+    )
+    if area.group is not None and by_child:
+        # The area group's own values (a network unit may report too) are a unit of their own.
+        for period_id, option, value, text in DataValue.objects.filter(
+            indicator=indicator, group=area.group, period_id__in=period_ids
+        ).values_list("period_id", "option", "value", "text"):
+            numeric = value is not None
+            rows.append(
+                (area.group.pk, period_id, option, value or 0.0, int(numeric), 1, value, value)
+                if numeric or text
+                else (area.group.pk, period_id, option, 0.0, 0, 0, None, None)
+            )
+    return rows
