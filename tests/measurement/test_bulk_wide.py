@@ -286,3 +286,27 @@ def test_cli_import(world: Any, form: Any, tmp_path: Path) -> None:
     done = runner.invoke(app, ["import", KIND, str(fixed), "--collective", "alpha"])
     assert done.exit_code == 0, done.output
     assert "3 created" in done.output and len(stored()) == 3
+
+
+def test_api_and_cli_export_the_wide_layout(world: Any, form: Any, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from minga.cli import app
+    from tests.factories.api import ApiClient
+
+    run(world.admin, world.alpha, write(tmp_path, HEADER, [["ke-nai-kib", "202604", "4", "25", "", ""]]))
+    response = ApiClient(world.coordinator_a).get(
+        f"/exports/{KIND}", {"collective": "alpha", "format": "csv", "indicator": "members"}
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert body.splitlines() == ["group,period,members", "ke-nai-kib,202604,25"]
+    result = CliRunner().invoke(app, ["export", KIND, "--collective", "alpha", "--filter", "set=monthly"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
+    assert rows[0][:4] == ["group", "period", "meetings", "members"] and rows[1][:4] == [
+        "ke-nai-kib",
+        "202604",
+        "4",
+        "25",
+    ]
