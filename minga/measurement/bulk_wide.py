@@ -156,9 +156,10 @@ class WideValueImporter(Importer):
             for p in value_problems:
                 # A group's or period's problem is the same for every value of the row: say it once.
                 column = p.field if p.field in _ROW_FIELDS else header
-                located = Problem(
-                    code=p.code, message=p.message, row=row.number, column=column, field=p.field
-                )
+                message = p.message
+                if p.code == "duplicate_in_batch":  # the writer names the other value by its index
+                    message = "Another column of this row holds the same indicator and option."
+                located = Problem(code=p.code, message=message, row=row.number, column=column, field=p.field)
                 if column == header or located not in listed:
                     listed.append(located)
         # The writer keeps look-ups (periods it created) that the savepoint undid: start a fresh one.

@@ -310,3 +310,12 @@ def test_api_and_cli_export_the_wide_layout(world: Any, form: Any, tmp_path: Pat
         "4",
         "25",
     ]
+
+
+def test_two_columns_naming_the_same_value(world: Any, form: Any, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, ["group", "period", "meetings", "meetings:total"], [["ke-nai-kib", "202604", "4", "5"]]
+    )
+    report = run(world.admin, world.alpha, path)
+    assert [(p["column"], p["code"]) for p in report.problems] == [("meetings:total", "duplicate_in_batch")]
+    assert "same indicator and option" in report.problems[0]["message"]
