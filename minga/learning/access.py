@@ -6,7 +6,7 @@ from typing import Any
 
 from minga.core.errors import NotFound
 from minga.core.models import Collective
-from minga.learning.models import Adoption, Community, Practice, Resource, Session
+from minga.learning.models import Adoption, Community, Practice, PracticeAttachment, Resource, Session
 
 
 def access_practice(
@@ -20,6 +20,23 @@ def access_practice(
     if obj is None:
         raise NotFound("practice")
     return obj
+
+
+def access_practice_attachment(
+    user: Any,
+    practice_id: int,
+    attachment_id: int,
+    *,
+    collective: Collective | None = None,
+    for_edit: bool = False,
+) -> PracticeAttachment:
+    """An attachment of a practice `user` may read (or change), else NotFound."""
+    practice = access_practice(user, practice_id, collective=collective, for_edit=for_edit)
+    attachment = practice.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("attachment")
+    attachment.practice = practice  # already loaded, with its collective
+    return attachment
 
 
 def access_resource(

@@ -23,10 +23,16 @@ from minga.core.api_support import (
 from minga.core.errors import DomainError, NotFound
 from minga.core.models import Collective
 from minga.learning import services
-from minga.learning.access import access_community, access_practice, access_resource, access_session
+from minga.learning.access import (
+    access_community,
+    access_practice,
+    access_practice_attachment,
+    access_resource,
+    access_session,
+)
 from minga.learning.ask import ask
 from minga.learning.comparison import comparable_indicators, practice_comparison
-from minga.learning.models import Adoption, Community, Practice, Resource, Session
+from minga.learning.models import Adoption, Community, Practice, PracticeAttachment, Resource, Session
 from minga.learning.schemas import (
     AdoptionIn,
     AdoptionOut,
@@ -106,6 +112,30 @@ def attach_to_practice(
         actor=request.auth, practice=practice, title=title, upload=(file.name or "upload", file.read())
     )
     return Status(201, attachment)
+
+
+@router.get(
+    "/learning/practices/{practice_id}/attachments",
+    response={200: list[AttachmentOut], **ERROR_RESPONSES},
+    tags=["practices"],
+)
+def list_practice_attachments(request: ApiRequest, practice_id: int) -> list[PracticeAttachment]:
+    """The files attached to a practice you may see, oldest first."""
+    practice = access_practice(request.auth, practice_id)
+    return list(practice.attachments.order_by("id"))
+
+
+@router.delete(
+    "/learning/practices/{practice_id}/attachments/{attachment_id}",
+    response={204: None, **ERROR_RESPONSES},
+    tags=["practices"],
+)
+@idempotent
+def delete_practice_attachment(request: ApiRequest, practice_id: int, attachment_id: int) -> Status[None]:
+    """Remove an attachment (its file and its passages in search), for those who may edit the practice."""
+    attachment = access_practice_attachment(request.auth, practice_id, attachment_id, for_edit=True)
+    services.practice_attachment_delete(actor=request.auth, attachment=attachment)
+    return Status(204, None)
 
 
 @router.get(

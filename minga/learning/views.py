@@ -21,7 +21,13 @@ from minga.core.errors import DomainError, NotFound
 from minga.core.forms import add_problems
 from minga.core.models import Collective
 from minga.learning import selectors, services
-from minga.learning.access import access_community, access_practice, access_resource, access_session
+from minga.learning.access import (
+    access_community,
+    access_practice,
+    access_practice_attachment,
+    access_resource,
+    access_session,
+)
 from minga.learning.ask import ask
 from minga.learning.comparison import SIMILAR_CHOICES, comparable_indicators, practice_comparison
 from minga.learning.forms import (
@@ -172,13 +178,12 @@ def practice_attachment_delete(
     request: HttpRequest, slug: str, practice_id: int, attachment_id: int
 ) -> HttpResponse:
     collective = access_collective(request.user, slug)
-    practice = access_practice(request.user, practice_id, collective=collective, for_edit=True)
-    attachment = practice.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("attachment")
+    attachment = access_practice_attachment(
+        request.user, practice_id, attachment_id, collective=collective, for_edit=True
+    )
     services.practice_attachment_delete(actor=request.user, attachment=attachment)
     messages.success(request, "The attachment was removed.")
-    return redirect("learning:practice_detail", collective.slug, practice.pk)
+    return redirect("learning:practice_detail", collective.slug, practice_id)
 
 
 @require_GET

@@ -89,3 +89,22 @@ def test_api_upload(world):
     assert body["title"] == "Checklist" and body["characters"] > 40 and body["practice_id"] == practice.pk
     other = ApiClient(world.coordinator_b).client.post(path, {"file": SimpleUploadedFile("c.md", GUIDE)})
     assert other.status_code == 404
+
+
+def test_api_lists_and_removes_attachments(world):
+    practice = make_practice(world.alpha, actor=world.admin, origin_group=world.kibera, title="Kiosk audits")
+    services.practice_attachment_add(
+        actor=world.admin, practice=practice, title="Checklist", upload=("c.md", GUIDE)
+    )
+    attachment = PracticeAttachment.objects.get()
+    base = f"/api/v1/learning/practices/{practice.pk}/attachments"
+    listed = ApiClient(world.member).get(base)
+    assert listed.status_code == 200, listed.content
+    assert [a["title"] for a in listed.json()] == ["Checklist"]
+    # Someone who may read but not edit the practice, and someone outside it, can't remove it.
+    assert ApiClient(world.member).delete(f"{base}/{attachment.pk}").status_code == 404
+    assert ApiClient(world.coordinator_b).delete(f"{base}/{attachment.pk}").status_code == 404
+    assert ApiClient(world.lead).delete(f"{base}/{attachment.pk}").status_code == 204
+    assert not PracticeAttachment.objects.exists()
+    assert titles(world.admin, "jerrycans", world) == []
+    assert ApiClient(world.lead).delete(f"{base}/{attachment.pk}").status_code == 404  # gone
