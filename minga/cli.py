@@ -1024,6 +1024,55 @@ def dhis2_export(
     errors.print(f"{exported} values exported, {export.unmapped} left out (not mapped).")
 
 
+# --- boundaries ------------------------------------------------------------------------------------
+
+boundaries_app = typer.Typer(help="Group boundaries (GeoJSON) for the dashboard's map.", no_args_is_help=True)
+app.add_typer(boundaries_app, name="boundaries")
+
+
+@boundaries_app.command("import")
+def boundaries_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A GeoJSON FeatureCollection.")],
+    collective: str = typer.Option(..., "--collective", help="Slug of the collective."),
+    match_property: str = typer.Option(
+        "code", "--property", help="The feature property holding the group code."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything and report; save nothing."),
+    as_email: str = typer.Option(
+        "", "--as", help="Email of the login it acts as (default: the first backbone admin)."
+    ),
+) -> None:
+    """Set the boundaries of many groups at once: all, or none when any feature is wrong (exit 1)."""
+    _django()
+    from minga.architecture import boundaries
+    from minga.core.errors import DomainError
+    from minga.core.models import Collective
+
+    target = Collective.objects.filter(slug=collective).first()
+    if target is None:
+        errors.print(f"[red]There is no collective {collective!r}.[/red]")
+        raise typer.Exit(2)
+    actor = _bulk_actor(target, as_email)
+    try:
+        document = boundaries.parse_geojson(file.read_bytes(), limit=boundaries.MAX_IMPORT_BYTES)
+        report = boundaries.boundaries_import(
+            actor=actor, collective=target, document=document, match_property=match_property, dry_run=dry_run
+        )
+    except DomainError as error:
+        for problem in error.problems:
+            errors.print(f"[red]{problem.message}[/red]")
+        raise typer.Exit(1) from None
+    for p in report.problems:
+        errors.print(f"[red]feature {p.index}{f' ({p.code})' if p.code else ''}: {p.message}[/red]")
+    if not report.ok:
+        errors.print(f"Nothing saved: {len(report.problems)} of {report.features} features have a problem.")
+        raise typer.Exit(1)
+    if dry_run:
+        console.print(f"{report.features} features checked, all match a group: nothing saved (--dry-run).")
+    else:
+        console.print(f"{report.saved} boundaries saved.")
+
+
 def main() -> None:
     app()
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from minga.architecture import services
+from minga.architecture import boundaries, services
 from minga.architecture.access import access_collective, access_group, access_group_set, access_link
 from minga.architecture.models import Group, GroupKind, GroupSet, Link
 from minga.architecture.schemas import (
@@ -314,3 +314,113 @@ def delete_link(request: ApiRequest, link_id: int) -> Status[None]:
     link = access_link(request.auth, link_id, for_edit=True)
     services.link_delete(actor=request.auth, link=link)
     return Status(204, None)
+
+
+# --- boundaries -----------------------------------------------------------------------------------
+
+
+class BoundaryOut(Schema):
+    group: int
+    code: str
+    boundary: dict[str, Any] | None
+    positions: int
+
+
+class BoundaryIn(Schema):
+    """A GeoJSON Polygon or MultiPolygon in WGS84 longitude/latitude (or a Feature holding one, or a
+    FeatureCollection of one feature). It is checked and simplified before it is stored."""
+
+    boundary: Any
+
+
+class BoundaryImportIn(Schema):
+    collective: str
+    geojson: Any = Field(..., description="A GeoJSON FeatureCollection; each feature names its group.")
+    match_property: str = Field("code", description="The feature property holding the group code.")
+    dry_run: bool = False
+
+
+class BoundaryImportOut(Schema):
+    features: int
+    matched: int
+    saved: int
+    dry_run: bool
+
+
+class FeatureErrorOut(Schema):
+    """A bad feature, in the usual error shape plus its index in the collection and its group code."""
+
+    code: str
+    message: str
+    field: str
+    index: int
+    group: str
+
+
+class BoundaryImportErrorsOut(Schema):
+    errors: list[FeatureErrorOut]
+
+
+def _boundary_out(group: Group) -> dict[str, Any]:
+    return {
+        "group": group.pk,
+        "code": group.code,
+        "boundary": group.boundary,
+        "positions": boundaries.positions_in(group.boundary),
+    }
+
+
+@router.get("/groups/{group_id}/boundary", response={200: BoundaryOut, **ERROR_RESPONSES}, tags=["groups"])
+def get_group_boundary(request: ApiRequest, group_id: int) -> dict[str, Any]:
+    """The group's boundary as stored (simplified), or null."""
+    return _boundary_out(access_group(request.auth, group_id))
+
+
+@router.put("/groups/{group_id}/boundary", response={200: BoundaryOut, **ERROR_RESPONSES}, tags=["groups"])
+@idempotent
+def set_group_boundary(request: ApiRequest, group_id: int, payload: BoundaryIn) -> dict[str, Any]:
+    """Set the group's boundary (whoever may edit the group)."""
+    group = access_group(request.auth, group_id, for_edit=True)
+    geometry = boundaries.geometry_of(payload.boundary)
+    group = boundaries.group_boundary_set(actor=request.auth, group=group, geometry=geometry)
+    return _boundary_out(group)
+
+
+@router.delete("/groups/{group_id}/boundary", response={204: None, **ERROR_RESPONSES}, tags=["groups"])
+@idempotent
+def delete_group_boundary(request: ApiRequest, group_id: int) -> Status[None]:
+    group = access_group(request.auth, group_id, for_edit=True)
+    boundaries.group_boundary_set(actor=request.auth, group=group, geometry=None)
+    return Status(204, None)
+
+
+@router.post(
+    "/boundaries/import",
+    response={200: BoundaryImportOut, **ERROR_RESPONSES, 422: BoundaryImportErrorsOut},
+    tags=["groups"],
+)
+@idempotent
+def import_boundaries(request: ApiRequest, payload: BoundaryImportIn) -> Status[dict[str, Any]]:
+    """Boundaries of many groups from a FeatureCollection, matched by `match_property` (the group code):
+    all stored, or — 422 — none, with one error per bad feature (its index, group code and reason)."""
+    collective = reference("collective", access_collective, request.auth, payload.collective)
+    report = boundaries.boundaries_import(
+        actor=request.auth,
+        collective=collective,
+        document=payload.geojson,
+        match_property=payload.match_property,
+        dry_run=payload.dry_run,
+    )
+    if not report.ok:
+        errors = [
+            {
+                "code": p.reason,
+                "message": f"Feature {p.index}{f' ({p.code})' if p.code else ''}: {p.message}",
+                "field": f"geojson.features[{p.index}]",
+                "index": p.index,
+                "group": p.code,
+            }
+            for p in report.problems
+        ]
+        return Status(422, {"errors": errors})
+    return Status(200, report.as_dict())

@@ -293,3 +293,51 @@ class DirectoryForm(forms.Form):
         if not hasattr(self, "cleaned_data"):
             self.is_valid()
         return self.cleaned_data.get(name) if name not in self.errors else None
+
+
+class BoundaryForm(forms.Form):
+    """A group's boundary: a .geojson file or pasted GeoJSON (a Polygon or MultiPolygon, a Feature, or a
+    FeatureCollection of one feature), or clearing it. The service checks the geometry."""
+
+    file = forms.FileField(
+        label="GeoJSON file",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json"}),
+        help_text="A .geojson file with the group's outline, in WGS84 longitude/latitude.",
+    )
+    text = forms.CharField(
+        label="Or paste GeoJSON",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono"}),
+    )
+    clear = forms.BooleanField(label="Remove the boundary", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [name for name in ("file", "text") if data.get(name)]
+        if not data.get("clear") and not given:
+            self.add_error("file", "Choose a GeoJSON file or paste the GeoJSON.")
+        elif len(given) > 1:
+            self.add_error("text", "Give a file or pasted text, not both.")
+        return data
+
+    def raw(self) -> bytes | str:
+        """The uploaded bytes or the pasted text (after `is_valid`)."""
+        upload = self.cleaned_data.get("file")
+        return upload.read() if upload else self.cleaned_data.get("text") or ""
+
+
+class BoundaryImportForm(forms.Form):
+    """A FeatureCollection of boundaries, each feature matched to a group by a property."""
+
+    file = forms.FileField(
+        label="GeoJSON FeatureCollection",
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json"}),
+    )
+    match_property = forms.CharField(
+        label="Property holding the group code",
+        initial="code",
+        max_length=80,
+        help_text="The feature property whose value is the group's code, e.g. code or ADM2_PCODE.",
+    )
+    dry_run = forms.BooleanField(label="Only check the file, save nothing", required=False)

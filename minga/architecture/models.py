@@ -139,6 +139,9 @@ class Group(models.Model):
     longitude = models.FloatField(
         null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
+    # A GeoJSON Polygon/MultiPolygon (WGS84), validated and simplified by `boundaries.boundary_clean`
+    # before it is stored: written only through `boundaries.group_boundary_set` / `boundaries_import`.
+    boundary = models.JSONField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=GroupStatus.choices, default=GroupStatus.ACTIVE)
     status_changed_on = models.DateField(null=True, blank=True)
     founded_on = models.DateField(null=True, blank=True)

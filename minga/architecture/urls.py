@@ -14,6 +14,12 @@ urlpatterns = [
         "c/<slug:slug>/settings/kinds/<int:kind_id>/", views_settings.group_kind_edit, name="group_kind_edit"
     ),
     path("c/<slug:slug>/logo/", views_settings.collective_logo, name="collective_logo"),
+    path("c/<slug:slug>/settings/boundaries/", views_settings.boundaries_import, name="boundaries_import"),
+    path(
+        "c/<slug:slug>/groups/<int:group_id>/boundary/",
+        views_settings.group_boundary,
+        name="group_boundary",
+    ),
     path("c/<slug:slug>/map/", views_network.map_view, name="map"),
     path("c/<slug:slug>/network/", views_network.network_view, name="network"),
     path("c/<slug:slug>/network/refresh/", views_network.network_refresh, name="network_refresh"),

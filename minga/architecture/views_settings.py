@@ -1,8 +1,10 @@
 """The collective's settings, for its backbone admins: its profile (name, mission, languages, logo,
 visibility) and its vocabulary of group kinds. Also the logo itself, served to whoever sees the
-collective.
+collective, and the groups' boundaries (one group's page, and a bulk upload of a FeatureCollection),
+for whoever may edit those groups.
 
-Every page here starts with `access_collective(…, for_edit=True)`: anybody else gets a 404.
+Every settings page starts with `access_collective(…, for_edit=True)`, the boundary pages with the
+groups the person may edit: anybody else gets a 404.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from minga.architecture import services
-from minga.architecture.access import access_collective, access_group_kind
-from minga.architecture.forms import CollectiveForm, GroupKindForm
-from minga.architecture.models import GroupKind
+from minga.architecture import boundaries, services
+from minga.architecture.access import access_collective, access_group, access_group_kind
+from minga.architecture.forms import BoundaryForm, BoundaryImportForm, CollectiveForm, GroupKindForm
+from minga.architecture.models import Group, GroupKind
+from minga.core.charts import render_svg
 from minga.core.choices import Visibility
 from minga.core.errors import DomainError, NotFound
 from minga.core.forms import add_problems
@@ -117,3 +120,77 @@ def collective_logo(request: HttpRequest, slug: str) -> FileResponse:
     public = collective.visibility == Visibility.PUBLIC
     response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=86400"
     return response
+
+
+# --- boundaries -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def group_boundary(request: HttpRequest, slug: str, group_id: int) -> HttpResponse:
+    """A group's boundary for whoever may edit the group: see it, upload or paste GeoJSON, remove it."""
+    collective = access_collective(request.user, slug)
+    group = access_group(request.user, group_id, for_edit=True, collective=collective)
+    form = BoundaryForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            geometry = None
+            if not form.cleaned_data["clear"]:
+                geometry = boundaries.geometry_of(boundaries.parse_geojson(form.raw()))
+            group = boundaries.group_boundary_set(actor=request.user, group=group, geometry=geometry)
+        except DomainError as error:
+            add_problems(form, error, aliases={"boundary": "text"})
+        else:
+            stored = boundaries.positions_in(group.boundary)
+            messages.success(
+                request,
+                f"The boundary of {group.name} is saved ({stored:,} positions)."
+                if stored
+                else f"{group.name} has no boundary now.",
+            )
+            return redirect("architecture:group_boundary", slug=collective.slug, group_id=group.pk)
+    preview = None
+    if group.boundary:
+        preview = render_svg(boundaries.preview_spec(group.boundary, label=group.name))
+    context = {
+        "collective": collective,
+        "nav": "groups",
+        "group": group,
+        "form": form,
+        "preview": preview,
+        "positions": boundaries.positions_in(group.boundary),
+    }
+    status = 422 if form.is_bound and form.errors else 200
+    return render(request, "architecture/group_boundary.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def boundaries_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a FeatureCollection of boundaries matched to groups by code: all stored, or none with a
+    report per bad feature. Admins for the collective, coordinators for their subtree."""
+    collective = access_collective(request.user, slug)
+    if not Group.objects.editable_by(request.user).filter(collective=collective).exists():
+        raise NotFound("page")
+    form = BoundaryImportForm(request.POST or None, request.FILES or None, initial={"match_property": "code"})
+    report = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = boundaries.parse_geojson(
+                data["file"].read(), limit=boundaries.MAX_IMPORT_BYTES, field_name="file"
+            )
+            report = boundaries.boundaries_import(
+                actor=request.user,
+                collective=collective,
+                document=document,
+                match_property=data["match_property"].strip() or "code",
+                dry_run=data["dry_run"],
+            )
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            if report.ok and not report.dry_run:
+                messages.success(request, f"{report.saved:,} boundaries saved.")
+                return redirect("architecture:boundaries_import", slug=collective.slug)
+    context = {"collective": collective, "nav": "groups", "form": form, "report": report}
+    failed = (form.is_bound and form.errors) or (report is not None and not report.ok)
+    return render(request, "architecture/boundaries_import.html", context, status=422 if failed else 200)
