@@ -3,6 +3,7 @@ same chart goes into the page and into PDF reports. Only figures and labels go i
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -115,3 +116,153 @@ def map_spec(
         ],
         "config": CONFIG,
     }
+
+
+NO_DATA = "No data"
+MAX_LABELS = 40  # more names than this on one map is clutter: the table under it lists them all
+
+
+def choropleth_spec(
+    shapes: list[tuple[str, dict[str, Any], float | None]],
+    points: list[tuple[str, float, float, float | None]],
+    *,
+    title: str,
+    width: int = 520,
+    height: int = 360,
+) -> dict[str, Any]:
+    """Units filled by their value on a sequential scale, from (label, boundary, value) — the boundary a
+    GeoJSON Polygon/MultiPolygon wound the way d3-geo reads it (`boundaries.rewound_for_d3`) — plus
+    (label, latitude, longitude, value) circles for units without a boundary, coloured on the same
+    scale. Units without data are grey with a dashed outline (not told by colour alone), listed as
+    "No data" in the legend and in their description. No tiles: the SVG stands alone in a PDF."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {"unit": label, "value": value, "status": "" if value is not None else NO_DATA},
+        }
+        for label, geometry, value in shapes
+    ]
+    collection = {"values": {"type": "FeatureCollection", "features": features}}
+    collection["format"] = {"type": "json", "property": "features"}
+    circles = [
+        {"unit": label, "lat": lat, "lon": lon, "value": value, "status": NO_DATA if value is None else ""}
+        for label, lat, lon, value in points
+    ]
+    color = {
+        "type": "quantitative",
+        "title": title,
+        "scale": {"scheme": "tealblues", "zero": False},
+        "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 220, "format": ",.4~g"},
+    }
+    no_data = {
+        "datum": NO_DATA,
+        "type": "nominal",
+        "scale": {"domain": [NO_DATA], "range": ["#e4e7e6"]},
+        "legend": {"orient": "bottom", "title": None, "symbolType": "square"},
+    }
+    has_value, lacks_value = "datum.value != null", "datum.value == null"
+    shape_mark = {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.8}
+    layers: list[dict[str, Any]] = [
+        {
+            "data": collection,
+            "transform": [{"filter": "datum.properties.value != null"}],
+            "mark": shape_mark,
+            "encoding": {
+                "color": {"field": "properties.value", **color},
+                "tooltip": [
+                    {"field": "properties.unit", "title": "Unit"},
+                    {"field": "properties.value", "title": title, "format": ",.4~g"},
+                ],
+            },
+        },
+        {
+            "data": collection,
+            "transform": [{"filter": "datum.properties.value == null"}],
+            "mark": {**shape_mark, "stroke": "#8a9593", "strokeDash": [3, 2]},
+            "encoding": {
+                "fill": no_data,
+                "tooltip": [{"field": "properties.unit", "title": "Unit"}, {"field": "properties.status"}],
+            },
+        },
+    ]
+    point_at = {
+        "longitude": {"field": "lon", "type": "quantitative"},
+        "latitude": {"field": "lat", "type": "quantitative"},
+    }
+    if circles:
+        layers += [
+            {
+                "data": {"values": circles},
+                "transform": [{"filter": has_value}],
+                "mark": {"type": "circle", "size": 160, "stroke": "#334", "strokeWidth": 0.6},
+                "encoding": {
+                    **point_at,
+                    "color": {"field": "value", **color},
+                    "tooltip": [{"field": "unit"}, {"field": "value", "title": title, "format": ",.4~g"}],
+                },
+            },
+            {
+                "data": {"values": circles},
+                "transform": [{"filter": lacks_value}],
+                "mark": {"type": "circle", "size": 160, "stroke": "#8a9593", "strokeDash": [2, 2]},
+                "encoding": {
+                    **point_at,
+                    "fill": no_data,
+                    "tooltip": [{"field": "unit"}, {"field": "status"}],
+                },
+            },
+        ]
+    if len(shapes) + len(circles) <= MAX_LABELS:
+        labels = [_label_at(label, geometry) for label, geometry, _ in shapes]
+        labels += [{"unit": label, "lon": lon, "lat": lat, "dy": -14} for label, lat, lon, _ in points]
+        text = {"type": "text", "fontSize": 11, "fontWeight": 600, "dy": {"expr": "datum.dy"}}
+        halo = {"stroke": "#ffffff", "strokeWidth": 3, "strokeOpacity": 0.85, "strokeJoin": "round"}
+        for extra in (halo, {"color": "#223"}):
+            layers.append(
+                {
+                    "data": {"values": labels},
+                    "mark": {**text, **extra, "aria": False},
+                    "encoding": {**point_at, "text": {"field": "unit"}},
+                }
+            )
+    return {
+        "$schema": SCHEMA,
+        "width": width,
+        "height": height,
+        "padding": 12,
+        "projection": {"type": "mercator"},
+        "layer": layers,
+        "config": {**CONFIG, "legend": {"labelFontSize": 11, "titleFontSize": 11}},
+    }
+
+
+def _label_at(label: str, geometry: dict[str, Any]) -> dict[str, Any]:
+    """Where a shape's name goes: the centroid of its largest ring (computed here, in plain Python, so
+    the chart module needs nothing but the figures)."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    best: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    for polygon in polygons:
+        ring = polygon[0]
+        a2 = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+            cross = x0 * y1 - x1 * y0
+            a2 += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if a2 and abs(a2) > abs(best[0]):
+            best = (a2, cx / (3 * a2), cy / (3 * a2))
+    if not best[0]:
+        first = polygons[0][0][0]
+        return {"unit": label, "lon": first[0], "lat": first[1], "dy": 0}
+    return {"unit": label, "lon": best[1], "lat": best[2], "dy": 0}
+
+
+def unit_map_spec(
+    shapes: list[tuple[str, dict[str, Any], float | None]],
+    points: list[tuple[str, float, float, float | None]],
+    *,
+    title: str,
+) -> dict[str, Any]:
+    """The map of a dashboard's units: a choropleth when some have a boundary, else the point map."""
+    return choropleth_spec(shapes, points, title=title) if shapes else map_spec(points, title=title)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
 
+from minga.architecture.boundaries import boundaries_of, rewound_for_d3
 from minga.architecture.models import Group, GroupSet
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.errors import DomainError, NotFound, Problem
@@ -200,3 +201,43 @@ def dashboard_open(*, viewer: Any, dashboard: SavedDashboard, today: dt.date) ->
             selectors.dashboard(viewer=viewer, indicator=indicator, area=area, period_list=period_list)
         )
     return opened
+
+
+# --- the map of child units -----------------------------------------------------------------------
+
+
+@dataclass
+class UnitMap:
+    """The child units of a dashboard on a map: those with a boundary as shapes (wound for d3-geo),
+    the others as points (their own coordinates, or their located groups' centre). `rows` is the
+    accessible table: every unit on the map, with its value, and whether it is a shape or a point."""
+
+    shapes: list[tuple[str, dict[str, Any], float | None]] = field(default_factory=list)
+    points: list[tuple[str, float, float, float | None]] = field(default_factory=list)
+
+    @property
+    def is_choropleth(self) -> bool:
+        return bool(self.shapes)
+
+    @property
+    def rows(self) -> list[tuple[str, float | None, str]]:
+        return sorted(
+            [(label, value, "area") for label, _, value in self.shapes]
+            + [(label, value, "point") for label, _, _, value in self.points],
+            key=lambda row: row[0].lower(),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.shapes or self.points)
+
+
+def unit_map(*, viewer: Any, breakdown: selectors.Rollup, area: selectors.Area) -> UnitMap:
+    """The breakdown by child unit placed on a map for `viewer`: one query for the boundaries of the
+    units the viewer may see, then `selectors.map_points` for the rest (one or two queries). At most
+    `selectors.MAP_MAX_POINTS` units, like the point map."""
+    cells = breakdown.cells[: selectors.MAP_MAX_POINTS]
+    outlines = boundaries_of(viewer, [key for key, _, _ in cells])
+    shapes = [(label, rewound_for_d3(outlines[key]), value) for key, label, value in cells if key in outlines]
+    rest = replace(breakdown, cells=[cell for cell in cells if cell[0] not in outlines])
+    points = selectors.map_points(viewer=viewer, breakdown=rest, area=area) if rest.cells else []
+    return UnitMap(shapes=shapes, points=points)

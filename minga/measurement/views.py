@@ -26,7 +26,7 @@ from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.measurement import charts, periods, selectors, services
 from minga.measurement.access import access_approval, access_period
-from minga.measurement.dashboards import dashboards_for
+from minga.measurement.dashboards import dashboards_for, unit_map
 from minga.measurement.forms import SaveDashboardForm
 from minga.measurement.ingest import Outcome, ValueIn
 from minga.measurement.models import DataValue, Indicator
@@ -104,10 +104,10 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         if rows:
             context["breakdown_chart"] = render_svg(charts.breakdown_spec(rows[:40], title=unit))
         context["children"] = _children(request.user, collective, context["area"])
-        points = selectors.map_points(viewer=request.user, breakdown=data.breakdown, area=context["area"])
-        if points:
-            context["map_chart"] = render_svg(charts.map_spec(points, title=unit))
-            context["map_points"] = points
+        found = unit_map(viewer=request.user, breakdown=data.breakdown, area=context["area"])
+        if found:
+            context["map_chart"] = render_svg(charts.unit_map_spec(found.shapes, found.points, title=unit))
+            context["unit_map"], context["map_points"] = found, found.points
     context["can_enter"] = services.may_report(request.user, collective)
     if _is_member(request.user, collective):
         context["saved"] = dashboards_for(request.user, collective)

@@ -16,7 +16,7 @@ from minga.core.charts import render_svg
 from minga.core.errors import DomainError, NotFound
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
-from minga.measurement import charts, dashboards, selectors
+from minga.measurement import charts, dashboards
 from minga.measurement.forms import SaveDashboardForm
 
 
@@ -80,9 +80,10 @@ def saved_dashboard(request: HttpRequest, slug: str, dashboard_id: int) -> HttpR
         if "breakdown" in dashboard.charts and rows:
             panel["breakdown_chart"] = render_svg(charts.breakdown_spec(rows[:40], title=unit))
         if "map" in dashboard.charts and opened.area is not None:
-            points = selectors.map_points(viewer=request.user, breakdown=data.breakdown, area=opened.area)
-            if points:
-                panel["map_chart"] = render_svg(charts.map_spec(points, title=unit))
+            found = dashboards.unit_map(viewer=request.user, breakdown=data.breakdown, area=opened.area)
+            if found:
+                panel["map_chart"] = render_svg(charts.unit_map_spec(found.shapes, found.points, title=unit))
+                panel["unit_map"] = found
         panels.append(panel)
     context = {
         "collective": collective,
