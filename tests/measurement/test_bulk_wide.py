@@ -319,3 +319,28 @@ def test_two_columns_naming_the_same_value(world: Any, form: Any, tmp_path: Path
     report = run(world.admin, world.alpha, path)
     assert [(p["column"], p["code"]) for p in report.problems] == [("meetings:total", "duplicate_in_batch")]
     assert "same indicator and option" in report.problems[0]["message"]
+
+
+def test_rejected_rows_leave_the_pre_aggregates_right(world: Any, form: Any, tmp_path: Path) -> None:
+    from minga.measurement import aggregates
+    from minga.measurement.models import ValueAggregate
+
+    aggregates.reaggregate(collective=world.alpha)  # aggregates current: the writer keeps them
+    path = write(
+        tmp_path,
+        HEADER,
+        [["ke-nai-kib", "202604", "4", "many", "12", ""], ["ke-cst-mom", "202604", "7", "3", "", ""]],
+    )
+    assert run(world.admin, world.alpha, path, mode="valid").created == 2
+
+    def rows() -> set[tuple[Any, ...]]:
+        return set(
+            ValueAggregate.objects.filter(collective=world.alpha).values_list(
+                "indicator_id", "period_id", "node_id", "option", "total", "numbers", "reported"
+            )
+        )
+
+    kept = rows()
+    assert kept  # the good row was added up
+    aggregates.reaggregate(collective=world.alpha)
+    assert kept == rows()
