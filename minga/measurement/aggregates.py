@@ -25,7 +25,7 @@ children are nodes, and the indicator's rule adds up from per-period partials (s
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,10 @@ if TYPE_CHECKING:
     from minga.measurement.selectors import Area
 
 # Groups at depth 0 and 1 keep the aggregates of their subtree: a collective-wide rollup by child reads
-# the depth-0 rows, a rollup under a depth-0 unit its depth-1 children's rows.
+# the depth-0 rows, a rollup under a depth-0 unit its depth-1 children's rows. Deeper areas hold few
+# values (a region: ~400 per indicator a year at 10 million), read directly. A third level would serve
+# those from ~300 rows per indicator and period too, but its rows are as many as a fifth of the values
+# written, which an import pays for.
 NODE_LEVELS = 2
 TABLE = ValueAggregate._meta.db_table
 VALUES = DataValue._meta.db_table
@@ -77,14 +80,15 @@ def is_current(collective_id: int, *, share_lock: bool = False) -> bool:
 
 
 class Deltas:
-    """The changes one batch of writes makes to the aggregates, applied by `save`."""
+    """The changes one batch of writes makes to the aggregates, applied by `save`. `nodes` caches the
+    nodes of each group path; a writer keeps one across its batches."""
 
-    def __init__(self) -> None:
+    def __init__(self, nodes: dict[str, tuple[tuple[int, str], ...]] | None = None) -> None:
         # key → [total, numbers, reported, minimum of added values, maximum of added values]
         self.cells: dict[Key, list[Any]] = {}
         # key → [lowest, highest] removed numeric value, and the node's path
         self.removed: dict[Key, list[Any]] = {}
-        self._nodes: dict[str, tuple[tuple[int, str], ...]] = {}
+        self._nodes = nodes if nodes is not None else {}
 
     def _nodes_of(self, path: str) -> tuple[tuple[int, str], ...]:
         found = self._nodes.get(path)
@@ -94,12 +98,22 @@ class Deltas:
 
     def add(self, indicator: int, period: int, path: str, option: int, value: float | None) -> None:
         """A value stored (text: `value` None)."""
-        cells = self.cells
-        for node, _ in self._nodes_of(path):
-            key = (indicator, period, node, option)
-            cell = cells.get(key)
+        self.add_many([(indicator, period, path, option, value)])
+
+    def add_many(self, rows: Iterable[tuple[int, int, str, int, float | None]]) -> None:
+        """Values stored: (indicator, period, group path, option, value or None for text). The hot path
+        of an import: each value is added once, under its deepest node; those sums then go up."""
+        cache, nodes_of_path = self._nodes, self._nodes_of
+        stage: dict[Key, list[Any]] = {}
+        chains: dict[int, tuple[tuple[int, str], ...]] = {}
+        for indicator, period, path, option, value in rows:
+            nodes = cache.get(path) or nodes_of_path(path)
+            deepest = nodes[-1][0]
+            key = (indicator, period, deepest, option)
+            cell = stage.get(key)
             if cell is None:
-                cell = cells[key] = [0.0, 0, 0, None, None]
+                cell = stage[key] = [0.0, 0, 0, value, value]
+                chains[deepest] = nodes
             cell[2] += 1
             if value is not None:
                 cell[0] += value
@@ -108,6 +122,21 @@ class Deltas:
                     cell[3] = value
                 if cell[4] is None or value > cell[4]:
                     cell[4] = value
+        cells = self.cells
+        for (indicator, period, deepest, option), (total, numbers, reported, low, high) in stage.items():
+            for node, _ in chains[deepest]:
+                key = (indicator, period, node, option)
+                cell = cells.get(key)
+                if cell is None:
+                    cells[key] = [total, numbers, reported, low, high]
+                    continue
+                cell[0] += total
+                cell[1] += numbers
+                cell[2] += reported
+                if low is not None and (cell[3] is None or low < cell[3]):
+                    cell[3] = low
+                if high is not None and (cell[4] is None or high > cell[4]):
+                    cell[4] = high
 
     def remove(self, indicator: int, period: int, path: str, option: int, value: float | None) -> None:
         """A stored value deleted or replaced (the replacement is `add`ed)."""
@@ -191,63 +220,57 @@ class Rebuilt:
 def reaggregate(*, collective: Collective) -> Rebuilt:
     """Rebuild the collective's aggregates from its values and mark them current.
 
-    Set-based: every value is mapped to its depth-1 unit (a depth-0 group's own values to the group
-    itself) and summed by SQL into a staging table; the depth-1 rows are those units', the depth-0
-    rows add up each top-level unit's staging rows. Holds the state row's lock, so writers wait."""
+    Set-based: every value is mapped to its nodes (one column per level) and summed by SQL into a
+    staging table, one row per (indicator, period, option, deepest node); each level's rows then add
+    up the staging rows under each of its nodes. Holds the state row's lock, so writers wait."""
     started = time.perf_counter()
+    levels = [f"n{depth}" for depth in range(NODE_LEVELS)]
     with transaction.atomic():
         AggregateState.objects.get_or_create(collective=collective)
         AggregateState.objects.select_for_update().filter(collective=collective).first()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE} WHERE collective_id = %s", [collective.pk])
-            temp = "CREATE TEMPORARY TABLE" + (" {} ({}) ON COMMIT DROP" if is_postgres() else " {} ({})")
-            cursor.execute("DROP TABLE IF EXISTS measurement_unit_map")
-            cursor.execute("DROP TABLE IF EXISTS measurement_unit_stage")
+            temp = "CREATE TEMPORARY TABLE {} ({})" + (" ON COMMIT DROP" if is_postgres() else "")
+            cursor.execute("DROP TABLE IF EXISTS measurement_node_map")
+            cursor.execute("DROP TABLE IF EXISTS measurement_node_stage")
+            node_columns = ", ".join(f"{level} bigint" for level in levels)
             cursor.execute(
-                temp.format(
-                    "measurement_unit_map",
-                    "group_id bigint PRIMARY KEY, unit bigint NOT NULL, top bigint NOT NULL",
-                )
+                temp.format("measurement_node_map", f"group_id bigint PRIMARY KEY, {node_columns}")
             )
             mapping = []
             for pk, path in select(
                 f"SELECT id, path FROM {GROUPS} WHERE collective_id = %s", [collective.pk]
             ):
-                nodes = nodes_of(path)
-                mapping.append((pk, nodes[-1][0], nodes[0][0]))
-            insert_rows("measurement_unit_map", ("group_id", "unit", "top"), mapping)
+                ids = [node for node, _ in nodes_of(path)]
+                mapping.append((pk, *ids, *[None] * (NODE_LEVELS - len(ids))))
+            insert_rows("measurement_node_map", ("group_id", *levels), mapping)
             cursor.execute(
                 temp.format(
-                    "measurement_unit_stage",
-                    "indicator_id bigint, period_id bigint, unit bigint, top bigint, option bigint, "
+                    "measurement_node_stage",
+                    f"indicator_id bigint, period_id bigint, option bigint, {node_columns}, "
                     "total double precision, numbers bigint, reported bigint, minimum double precision, "
                     "maximum double precision",
                 )
             )
+            nodes = ", ".join(f"m.{level}" for level in levels)
             cursor.execute(
-                "INSERT INTO measurement_unit_stage SELECT v.indicator_id, v.period_id, m.unit, m.top, "
-                "v.option, COALESCE(SUM(v.value), 0), COUNT(v.value), COUNT(*), MIN(v.value), MAX(v.value) "
-                f"FROM {VALUES} v JOIN measurement_unit_map m ON m.group_id = v.group_id "
-                "WHERE v.collective_id = %s GROUP BY v.indicator_id, v.period_id, m.unit, m.top, v.option",
+                f"INSERT INTO measurement_node_stage SELECT v.indicator_id, v.period_id, v.option, {nodes}, "
+                "COALESCE(SUM(v.value), 0), COUNT(v.value), COUNT(*), MIN(v.value), MAX(v.value) "
+                f"FROM {VALUES} v JOIN measurement_node_map m ON m.group_id = v.group_id "
+                f"WHERE v.collective_id = %s GROUP BY v.indicator_id, v.period_id, v.option, {nodes}",
                 [collective.pk],
             )
-            columns = (
-                "collective_id, indicator_id, period_id, node_id, option, total, numbers, reported, "
-                "minimum, maximum"
-            )
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({columns}) SELECT %s, indicator_id, period_id, unit, option, total, "
-                "numbers, reported, minimum, maximum FROM measurement_unit_stage WHERE unit <> top",
-                [collective.pk],
-            )
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({columns}) SELECT %s, indicator_id, period_id, top, option, "
-                "SUM(total), SUM(numbers), SUM(reported), MIN(minimum), MAX(maximum) "
-                "FROM measurement_unit_stage GROUP BY indicator_id, period_id, top, option",
-                [collective.pk],
-            )
-            cursor.execute("DROP TABLE measurement_unit_stage")
-            cursor.execute("DROP TABLE measurement_unit_map")
+            for level in levels:
+                cursor.execute(
+                    f"INSERT INTO {TABLE} (collective_id, indicator_id, period_id, node_id, option, total, "
+                    f"numbers, reported, minimum, maximum) SELECT %s, indicator_id, period_id, {level}, "
+                    "option, SUM(total), SUM(numbers), SUM(reported), MIN(minimum), MAX(maximum) "
+                    f"FROM measurement_node_stage WHERE {level} IS NOT NULL "
+                    f"GROUP BY indicator_id, period_id, {level}, option",
+                    [collective.pk],
+                )
+            cursor.execute("DROP TABLE measurement_node_stage")
+            cursor.execute("DROP TABLE measurement_node_map")
             cursor.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE collective_id = %s", [collective.pk])
             count = cursor.fetchone()[0]
         AggregateState.objects.filter(collective=collective).update(current=True, built_at=timezone.now())

@@ -229,6 +229,7 @@ class ValueWriter:
         self.rules: list[ValidationRule] | None = None
         self.cell_problems: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
         self.reach: dict[int, bool] = {}  # group id → whether the actor may write there
+        self.nodes: dict[str, tuple[tuple[int, str], ...]] = {}  # group path → its aggregate nodes
         # A blank value deletes the stored one (API, web grid); files leave it alone instead.
         self.blank_deletes = blank_deletes
 
@@ -694,10 +695,9 @@ class ValueWriter:
         deletes: list[tuple[_Ready, tuple[int, float | None, str, str]]],
     ) -> None:
         """Keep the pre-aggregated rows in step with what `_apply` wrote (same transaction)."""
-        deltas = aggregates.Deltas()
+        deltas = aggregates.Deltas(self.nodes)
         add, remove = deltas.add, deltas.remove
-        for r in creates:
-            add(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, r.value)
+        deltas.add_many((r.indicator.pk, r.period.pk or 0, r.group[1], r.option, r.value) for r in creates)
         for r, old in updates:
             if old[1] != r.value or old[2] != r.text:  # not a change of comment alone
                 remove(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, old[1])
