@@ -15,6 +15,7 @@ from minga.core.bulk import get_record_type
 from minga.core.bulk.formats import export_cell, stream_csv
 from minga.core.bulk.runner import ImportReport
 from minga.core.choices import Role
+from minga.people import services
 from minga.people.models import Membership, Person
 from minga.people.selectors import person_export_rows
 from tests.core.bulk_support import PeopleState, import_file, located, people_csv, write
@@ -100,6 +101,161 @@ def test_an_empty_skills_cell_clears_the_skills(world, run):
     assert person("KE-1").skills == ["a", "b"]
     assert counts(run("KE-1,Amina,", header="external_id,full_name,skills")) == (0, 1, 0, 0)
     assert person("KE-1").skills == []
+
+
+# --- re-imports: unchanged rows take a short way, edits made elsewhere are never masked ---------------
+
+FULL = "external_id,email,full_name,group,role,language,skills,consent_given_on,consent_purpose,member_since"
+
+
+def full_rows(count: int = 3) -> list[str]:
+    return [
+        f"KE-{n},p{n}@example.org,Person {n},ke-nai-kib,member,fr,facilitation; bookkeeping,2024-03-01,"
+        "Records,2023-06-15"
+        for n in range(count)
+    ]
+
+
+def edit_name(world: Any, someone: Person) -> None:
+    services.person_update(actor=world.admin, person=someone, full_name="Edited In The Web")
+
+
+def edit_email(world: Any, someone: Person) -> None:
+    services.person_update(actor=world.admin, person=someone, email="edited@example.org")
+
+
+def edit_language(world: Any, someone: Person) -> None:
+    services.person_update(actor=world.admin, person=someone, preferred_language="pt")
+
+
+def edit_skills(world: Any, someone: Person) -> None:
+    services.person_update(actor=world.admin, person=someone, skills=["facilitation"])
+
+
+def consent_again(world: Any, someone: Person) -> None:
+    services.person_consent_record(actor=world.admin, person=someone, purpose="Newsletters", given=True)
+
+
+def edit_behind_the_services(world: Any, someone: Person) -> None:
+    # No save(), no updated_at: the import compares the stored values themselves.
+    Person.objects.filter(pk=someone.pk).update(consent_purpose="Changed in the database")
+
+
+@pytest.mark.parametrize(
+    "edit", [edit_name, edit_email, edit_language, edit_skills, consent_again, edit_behind_the_services]
+)
+def test_a_reimport_after_an_edit_elsewhere_restores_the_file_and_counts_an_update(world, run, edit):
+    rows = full_rows()
+    assert run(*rows, header=FULL).created == 3
+    edit(world, person("KE-1"))
+    report = run(*rows, header=FULL)
+    assert counts(report) == (0, 1, 2, 0)
+    again = person("KE-1")
+    assert (again.full_name, again.email, again.preferred_language, again.skills, again.consent_purpose) == (
+        "Person 1",
+        "p1@example.org",
+        "fr",
+        ["facilitation", "bookkeeping"],
+        "Records",
+    )
+    assert again.consent_given_at == dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
+    assert counts(run(*rows, header=FULL)) == (0, 0, 3, 0)
+
+
+def test_a_reimport_after_consent_was_withdrawn_is_refused_for_that_person(world, run):
+    rows = full_rows()
+    run(*rows, header=FULL)
+    services.person_consent_record(actor=world.admin, person=person("KE-1"), purpose="", given=False)
+    before = PeopleState.now()
+    report = run(*rows, header=FULL)
+    assert located(report) == {(3, "consent_given_on", "consent_withdrawn")}
+    assert (report.unchanged, report.committed) == (2, False)
+    assert PeopleState.now() == before and not person("KE-1").has_consent
+
+
+def test_a_reimport_after_a_membership_was_ended_opens_it_again(world, run):
+    rows = full_rows()
+    run(*rows, header=FULL)
+    services.membership_end(
+        actor=world.admin, membership=Membership.objects.get(person=person("KE-1")), ended_on=dt.date.today()
+    )
+    assert counts(run(*rows, header=FULL)) == (0, 1, 2, 0)
+    assert Membership.objects.filter(person=person("KE-1"), ended_on__isnull=True).count() == 1
+
+
+def test_a_reimport_after_an_erasure_creates_the_person_again(world, run):
+    rows = full_rows()
+    run(*rows, header=FULL)
+    services.person_erase(actor=world.admin, person=person("KE-1"))
+    assert counts(run(*rows, header=FULL)) == (1, 0, 2, 0)
+    assert roles_of(person("KE-1")) == {("ke-nai-kib", "member")}
+
+
+def test_a_reimport_after_another_import_changed_a_person_restores_the_file(world, run):
+    rows = full_rows()
+    run(*rows, header=FULL)
+    run("KE-1,Someone Else", header="external_id,full_name")
+    assert counts(run(*rows, header=FULL)) == (0, 1, 2, 0)
+    assert person("KE-1").full_name == "Person 1"
+
+
+def test_a_dry_run_of_a_reimport_after_an_edit_counts_the_update_and_saves_nothing(world, run):
+    rows = full_rows()
+    run(*rows, header=FULL)
+    edit_name(world, person("KE-1"))
+    report = run(*rows, header=FULL, dry_run=True)
+    assert counts(report) == (0, 1, 2, 0) and not report.committed
+    assert person("KE-1").full_name == "Edited In The Web"
+
+
+def test_a_valid_rows_reimport_reports_rows_and_problems_as_the_full_path(world, run):
+    rows = full_rows()
+    run(*rows, header=FULL)
+    edit_name(world, person("KE-2"))
+    rows[0] = rows[0].replace("2024-03-01", "2024-13-01")  # now wrong, though the person is unchanged
+    report = run(*rows, header=FULL, mode="valid")
+    assert counts(report) == (0, 1, 1, 1)
+    assert located(report) == {(2, "consent_given_on", "invalid_date")}
+    assert person("KE-2").full_name == "Person 2"
+
+
+def test_cells_written_otherwise_than_stored_are_still_unchanged(world, run):
+    run(*full_rows(1), header=FULL)
+    # Upper-case email, role and language, other separators, a date with a time: the same values.
+    again = 'KE-0,P0@Example.org,Person 0,ke-nai-kib,Member,FR,"facilitation ,bookkeeping",2024-03-01T09:00,'
+    report = run(again + "Records,2023-06-15", header=FULL)
+    assert counts(report) == (0, 0, 1, 0), report.problems
+
+
+def test_an_export_style_file_with_a_row_per_membership_reimports_unchanged(world, run):
+    rows = [
+        "KE-1,amina@example.org,Amina,ke-nai-kib,member",
+        "KE-1,amina@example.org,Amina,ke-nai,observer",
+        ",baraka@example.org,Baraka,ke-nai-kib,lead",
+    ]
+    run(*rows)
+    assert counts(run(*rows)) == (0, 0, 3, 0)
+    # An edit between the first and the second row of a person is not masked by the first being unchanged.
+    assert counts(run(rows[0], rows[1].replace("Amina", "Amina W"), rows[2])) == (0, 0, 2, 1)
+
+
+def test_a_reimport_costs_the_same_queries_however_many_rows(world, run):
+    def queries(people: int) -> int:
+        rows = [f"KE-{n},p{n}@example.org,Person {n},ke-nai-kib,member" for n in range(people)]
+        run(*rows)
+        with CaptureQueriesContext(connection) as captured:
+            report = run(*rows)
+        assert report.unchanged == people
+        return len(captured)
+
+    assert queries(10) == queries(60) < 15
+
+
+def test_a_coordinator_reimporting_gets_the_same_scoping_as_on_the_first_import(world, run):
+    rows = ["KE-1,amina@example.org,Amina,ke-nai-kib,member", "KE-2,baraka@example.org,Baraka,ke-cst,member"]
+    run(*rows)
+    report = run(*rows, actor=world.coordinator_a)
+    assert located(report) == {(3, "group", "no_group")}
 
 
 # --- matching -------------------------------------------------------------------------------------

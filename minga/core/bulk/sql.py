@@ -25,6 +25,19 @@ def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def utc_day(column: str) -> str:
+    """SQL for the UTC day of a datetime column as "YYYY-MM-DD" text (NULL stays NULL), read without the
+    driver's datetime conversion. SQLite stores UTC as "YYYY-MM-DD HH:MM:SS…" text."""
+    if is_postgres():
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    return f"substr({column}, 1, 10)"
+
+
+def json_text(column: str) -> str:
+    """SQL for a JSON column as its text, on both databases (PostgreSQL would decode `jsonb`)."""
+    return f"{column}::text" if is_postgres() else column
+
+
 def select(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

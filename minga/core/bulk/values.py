@@ -91,8 +91,12 @@ class Choices:
         for value, _ in options:
             self.lookup[value.lower()] = value
 
+    def get(self, text: str) -> str | None:
+        """The value `text` names, or None."""
+        return self.lookup.get(text) or self.lookup.get(text.strip().lower())
+
     def parse(self, text: str) -> str:
-        found = self.lookup.get(text) or self.lookup.get(text.strip().lower())
+        found = self.get(text)
         if found is None:
             raise CellError(f"{text!r} is not a known {self.what}: use one of {self.allowed}.")
         return found
