@@ -311,7 +311,11 @@ class ProgressEntry(models.Model):
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="entries")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="pathway_entries")
-    progress = models.ForeignKey(GroupProgress, on_delete=models.CASCADE, related_name="entries")
+    # Empty only while a group's request to join at a first stage that needs verification waits: the
+    # group has no progress until a coordinator accepts it.
+    progress = models.ForeignKey(
+        GroupProgress, null=True, blank=True, on_delete=models.CASCADE, related_name="entries"
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACCEPTED)

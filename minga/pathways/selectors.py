@@ -333,15 +333,14 @@ def group_journey(user: Any, pathway: Pathway, group: Group, *, peers: int = 6) 
     )
     current = progress.stage if progress else None
     following = next_stage(pathway, current)
-    history: list[ProgressEntry] = []
-    pending = None
-    if progress is not None:
-        history = list(
-            progress.entries.select_related("stage", "submitted_by", "verified_by").order_by(
-                "-entered_on", "-id"
-            )
-        )
-        pending = next((e for e in history if e.status == ProgressEntry.Status.PENDING), None)
+    # By pathway and group rather than through `progress`: a request to join waits without one.
+    history = list(
+        ProgressEntry.objects.visible_to(user)
+        .filter(pathway=pathway, group=group)
+        .select_related("stage", "submitted_by", "verified_by")
+        .order_by("-entered_on", "-id")
+    )
+    pending = next((e for e in history if e.status == ProgressEntry.Status.PENDING), None)
     can_submit = pathway.is_published and may_submit(user, group)
     can_verify = may_verify(user, group)
     return Journey(

@@ -542,7 +542,9 @@ def progress_submit(
     if stage.pathway_id != pathway.pk:
         raise DomainError.single("invalid_stage", "This stage belongs to another pathway.", field="stage")
     progress = _lock_progress(pathway, group)
-    if progress is not None and progress.entries.filter(status=ProgressEntry.Status.PENDING).exists():
+    if ProgressEntry.objects.filter(
+        pathway=pathway, group=group, status=ProgressEntry.Status.PENDING
+    ).exists():
         raise DomainError.single(
             "already_pending", "A move of this group is waiting for verification.", field="stage"
         )
@@ -583,24 +585,17 @@ def progress_submit(
     day = _entry_date(entered_on, progress)
     verified = not stage.requires_verification or may_verify(actor, group)
     now = timezone.now()
-    if progress is None and verified:
-        progress = _enter(progress=None, pathway=pathway, group=group, stage=stage, day=day)
-    elif progress is None:
-        # A pending entry hangs on a progress row, and a group that has not joined has none: a first
-        # stage that needs verification is entered by a coordinator (here, or with the bulk update).
-        raise DomainError.single(
-            "verification_needed",
-            "The first stage needs a coordinator: ask one to add the group to the pathway.",
-            field="stage",
-        )
-    elif verified:
-        _enter(progress=progress, pathway=pathway, group=group, stage=stage, day=day)
+    starting = progress is None or not progress.entries.exists()
+    if verified:
+        progress = _enter(progress=progress, pathway=pathway, group=group, stage=stage, day=day)
+    # Otherwise the request waits; a group asking to join at a first stage that needs verification has
+    # no progress yet: a coordinator's verification creates it.
     entry = ProgressEntry(
         pathway=pathway,
         group=group,
         progress=progress,
         stage=stage,
-        kind=ProgressEntry.Kind.FORWARD if progress.entries.exists() else ProgressEntry.Kind.START,
+        kind=ProgressEntry.Kind.START if starting else ProgressEntry.Kind.FORWARD,
         status=ProgressEntry.Status.ACCEPTED if verified else ProgressEntry.Status.PENDING,
         entered_on=day,
         evidence=evidence.strip(),
@@ -628,7 +623,7 @@ def progress_submit(
 def _lock_pending(actor: Any, entry: ProgressEntry) -> ProgressEntry:
     locked = (
         ProgressEntry.objects.verifiable_by(actor)
-        .select_for_update()
+        .select_for_update(of=("self",))  # the progress is an outer join (a request to join has none)
         .select_related("pathway__collective", "group", "stage", "progress")
         .filter(pk=entry.pk)
         .first()
@@ -647,15 +642,15 @@ def progress_verify(*, actor: Any, entry: ProgressEntry) -> ProgressEntry:
     entry = _lock_pending(actor, entry)
     if entry.submitted_by_id == getattr(actor, "pk", None) and not is_admin(actor, entry.pathway.collective):
         raise DomainError.single("own_submission", "Someone other than the submitter must verify it.")
-    progress = _lock_progress(entry.pathway, entry.group)
-    assert progress is not None  # a pending entry always hangs on a progress row
-    day = max(entry.entered_on, progress.stage_entered_on)
-    _enter(progress=progress, pathway=entry.pathway, group=entry.group, stage=entry.stage, day=day)
+    progress = _lock_progress(entry.pathway, entry.group)  # None: the group asked to join
+    day = max(entry.entered_on, progress.stage_entered_on) if progress else entry.entered_on
+    progress = _enter(progress=progress, pathway=entry.pathway, group=entry.group, stage=entry.stage, day=day)
+    entry.progress = progress
     entry.status = ProgressEntry.Status.ACCEPTED
     entry.entered_on = day
     entry.verified_by = actor
     entry.verified_at = timezone.now()
-    entry.save(update_fields=["status", "entered_on", "verified_by", "verified_at"])
+    entry.save(update_fields=["progress", "status", "entered_on", "verified_by", "verified_at"])
     audit_record(
         actor=actor,
         action="progress.verify",
@@ -822,8 +817,14 @@ def progress_bulk_set(
         kind_sql="CASE WHEN s.{order} > %s THEN 'back' ELSE 'bulk' END",
     )
     moving.update(stage=stage, stage_entered_on=day, updated_at=now)
-    # 3. groups new to the pathway: their progress rows, then their first history rows
+    # 3. groups new to the pathway: their requests to join are answered by this update; their progress
+    # rows, then their first history rows
     joining = groups.exclude(pk__in=GroupProgress.objects.filter(pathway=pathway).values("group_id"))
+    ProgressEntry.objects.filter(
+        pathway=pathway, group__in=joining.values("pk"), status=ProgressEntry.Status.PENDING
+    ).update(
+        status=ProgressEntry.Status.REJECTED, reason="Superseded by a coordinator's update.", verified_at=now
+    )
     sql, params = joining.values("pk").query.sql_with_params()
     cast = _casts()
     with connection.cursor() as cursor:

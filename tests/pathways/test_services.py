@@ -200,6 +200,51 @@ def test_a_stage_needing_verification_waits_for_a_coordinator_of_the_subtree(wor
     assert codes(error.value) == {"not_pending"}
 
 
+def test_a_lead_asks_to_join_at_a_first_stage_that_needs_verification(world):
+    pathway = make_pathway(world.alpha, stages=(("Vetted", ["We have a constitution"], True),))
+    (vetted,) = stages_of(pathway)
+    asked = services.progress_submit(
+        actor=world.lead, pathway=pathway, group=world.kibera, stage=vetted, checklist=vetted.checklist
+    )
+    # The request waits; the group is not on the pathway until a coordinator accepts it.
+    assert (asked.status, asked.kind, asked.progress) == (
+        ProgressEntry.Status.PENDING,
+        ProgressEntry.Kind.START,
+        None,
+    )
+    assert not GroupProgress.objects.filter(pathway=pathway, group=world.kibera).exists()
+    with pytest.raises(DomainError) as error:
+        services.progress_submit(
+            actor=world.lead, pathway=pathway, group=world.kibera, stage=vetted, checklist=vetted.checklist
+        )
+    assert codes(error.value) == {"already_pending"}
+    services.progress_reject(actor=world.coordinator_a, entry=asked, reason="Send the constitution")
+    again = services.progress_submit(
+        actor=world.lead, pathway=pathway, group=world.kibera, stage=vetted, checklist=vetted.checklist
+    )
+    with pytest.raises(NotFound):
+        services.progress_verify(actor=world.coordinator_b, entry=again)  # another region's coordinator
+    services.progress_verify(actor=world.coordinator_a, entry=again)
+    progress = GroupProgress.objects.get(pathway=pathway, group=world.kibera)
+    again.refresh_from_db()
+    assert progress.stage == vetted and progress.started_on == again.entered_on
+    assert again.progress == progress and again.status == ProgressEntry.Status.ACCEPTED
+    assert list(progress.entries.values_list("status", flat=True)) == [ProgressEntry.Status.ACCEPTED]
+
+
+def test_a_coordinators_update_answers_a_waiting_request_to_join(world):
+    pathway = make_pathway(world.alpha, stages=(("Vetted", [], True), ("Active", [], False)))
+    vetted, active = stages_of(pathway)
+    asked = services.progress_submit(actor=world.lead, pathway=pathway, group=world.kibera, stage=vetted)
+    services.progress_bulk_set(
+        actor=world.coordinator_a, pathway=pathway, within=world.region_a, stage=active, note="Census"
+    )
+    asked.refresh_from_db()
+    assert asked.status == ProgressEntry.Status.REJECTED and "coordinator" in asked.reason
+    assert GroupProgress.objects.get(pathway=pathway, group=world.kibera).stage == active
+    assert not ProgressEntry.objects.filter(pathway=pathway, status=ProgressEntry.Status.PENDING).exists()
+
+
 def test_a_coordinators_own_submission_counts_as_verified(world):
     pathway = make_pathway(world.alpha)
     first, trained, _ = stages_of(pathway)

@@ -317,3 +317,18 @@ def test_admin_records_a_strategy_revision(client, world):
     assert StrategyRevision.objects.get().title == "Cohorts start twice a year"
     bad = client.post(url("strategy_create", "alpha"), {"title": "x", "visibility": "collective"})
     assert bad.status_code == 422
+
+
+def test_a_lead_asks_to_join_when_the_first_stage_needs_a_coordinator(client, world):
+    pathway = make_pathway(world.alpha, name="Vetted path", stages=(("Vetted", ["Constitution"], True),))
+    client.force_login(world.lead)
+    page = url("journey", "alpha", pathway.pk, world.kibera.pk)
+    html = client.get(page).content.decode()
+    assert "has not started this pathway yet" in html and "Send for verification" in html
+    assert client.post(page, {"checklist": ["Constitution"]}).status_code == 302
+    assert "waiting for a coordinator" in client.get(page).content.decode()
+    entry = ProgressEntry.objects.get(status="pending")
+    client.force_login(world.coordinator_a)
+    assert "Kibera" in client.get(url("verification_queue", "alpha", pathway.pk)).content.decode()
+    client.post(url("entry_decide", "alpha", entry.pk), {"decision": "verify"})
+    assert GroupProgress.objects.get(pathway=pathway, group=world.kibera).stage.name == "Vetted"
