@@ -22,13 +22,15 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 
+from minga.architecture.boundaries import boundary_clean
 from minga.architecture.models import Group, GroupKind, GroupSet, Layer, Link
 from minga.architecture.services import collective_create, group_kind_create
 from minga.core.audit import audit_record
 from minga.core.choices import Role
 from minga.core.errors import DomainError
 from minga.core.models import Collective
-from minga.demo.plan import SIZES, PlannedGroup, plan_architecture
+from minga.demo.boundaries import demo_boundaries
+from minga.demo.plan import SIZES, ArchitecturePlan, PlannedGroup, plan_architecture
 from minga.demo.population import (
     MEMBERSHIP_COLUMNS,
     PERSON_COLUMNS,
@@ -273,6 +275,8 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
             progress.step("Indexing people")
     writer.finish()
     writer.restore()
+    progress.step("Boundaries")
+    _write_boundaries(plan, seed)
 
     progress.step("Logins")
     if with_people:
@@ -335,6 +339,14 @@ def _demo_parts() -> list[ModuleType]:
             if error.name != name:
                 raise
     return parts
+
+
+def _write_boundaries(plan: ArchitecturePlan, seed: int) -> None:
+    """Made-up outlines of the countries, regions and districts (Voronoi cells, see `demo.boundaries`),
+    stored as an upload would store them, so the dashboard draws a choropleth."""
+    outlines = demo_boundaries(plan, seed=seed)
+    rows = [Group(pk=pk, boundary=boundary_clean(geometry)) for pk, geometry in outlines.items()]
+    Group.objects.bulk_update(rows, ["boundary"], batch_size=200)
 
 
 def _group_rows(

@@ -161,58 +161,70 @@ def choropleth_spec(
         "scale": {"domain": [NO_DATA], "range": ["#e4e7e6"]},
         "legend": {"orient": "bottom", "title": None, "symbolType": "square"},
     }
-    has_value, lacks_value = "datum.value != null", "datum.value == null"
     shape_mark = {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.8}
-    layers: list[dict[str, Any]] = [
-        {
-            "data": collection,
-            "transform": [{"filter": "datum.properties.value != null"}],
-            "mark": shape_mark,
-            "encoding": {
-                "color": {"field": "properties.value", **color},
-                "tooltip": [
-                    {"field": "properties.unit", "title": "Unit"},
-                    {"field": "properties.value", "title": title, "format": ",.4~g"},
-                ],
-            },
-        },
-        {
-            "data": collection,
-            "transform": [{"filter": "datum.properties.value == null"}],
-            "mark": {**shape_mark, "stroke": "#8a9593", "strokeDash": [3, 2]},
-            "encoding": {
-                "fill": no_data,
-                "tooltip": [{"field": "properties.unit", "title": "Unit"}, {"field": "properties.status"}],
-            },
-        },
-    ]
     point_at = {
         "longitude": {"field": "lon", "type": "quantitative"},
         "latitude": {"field": "lat", "type": "quantitative"},
     }
-    if circles:
-        layers += [
+    circle_mark = {"type": "circle", "size": 160, "opacity": 1}
+    # Each layer only when it has something to draw: an empty one would still show its legend.
+    layers: list[dict[str, Any]] = []
+    if any(value is not None for _, _, value in shapes):
+        layers.append(
+            {
+                "data": collection,
+                "transform": [{"filter": "datum.properties.value != null"}],
+                "mark": shape_mark,
+                "encoding": {
+                    "color": {"field": "properties.value", **color},
+                    "tooltip": [
+                        {"field": "properties.unit", "title": "Unit"},
+                        {"field": "properties.value", "title": title, "format": ",.4~g"},
+                    ],
+                },
+            }
+        )
+    if any(value is None for _, _, value in shapes):
+        layers.append(
+            {
+                "data": collection,
+                "transform": [{"filter": "datum.properties.value == null"}],
+                "mark": {**shape_mark, "stroke": "#8a9593", "strokeDash": [3, 2]},
+                "encoding": {
+                    "fill": no_data,
+                    "tooltip": [
+                        {"field": "properties.unit", "title": "Unit"},
+                        {"field": "properties.status"},
+                    ],
+                },
+            }
+        )
+    if any(c["value"] is not None for c in circles):
+        layers.append(
             {
                 "data": {"values": circles},
-                "transform": [{"filter": has_value}],
-                "mark": {"type": "circle", "size": 160, "stroke": "#334", "strokeWidth": 0.6},
+                "transform": [{"filter": "datum.value != null"}],
+                "mark": {**circle_mark, "stroke": "#334", "strokeWidth": 0.6},
                 "encoding": {
                     **point_at,
                     "color": {"field": "value", **color},
                     "tooltip": [{"field": "unit"}, {"field": "value", "title": title, "format": ",.4~g"}],
                 },
-            },
+            }
+        )
+    if any(c["value"] is None for c in circles):
+        layers.append(
             {
                 "data": {"values": circles},
-                "transform": [{"filter": lacks_value}],
-                "mark": {"type": "circle", "size": 160, "stroke": "#8a9593", "strokeDash": [2, 2]},
+                "transform": [{"filter": "datum.value == null"}],
+                "mark": {**circle_mark, "stroke": "#8a9593", "strokeDash": [2, 2]},
                 "encoding": {
                     **point_at,
                     "fill": no_data,
                     "tooltip": [{"field": "unit"}, {"field": "status"}],
                 },
-            },
-        ]
+            }
+        )
     if len(shapes) + len(circles) <= MAX_LABELS:
         labels = [_label_at(label, geometry) for label, geometry, _ in shapes]
         labels += [{"unit": label, "lon": lon, "lat": lat, "dy": -14} for label, lat, lon, _ in points]

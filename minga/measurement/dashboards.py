@@ -220,6 +220,11 @@ class UnitMap:
         return bool(self.shapes)
 
     @property
+    def missing(self) -> int:
+        """How many units on the map have no value for the periods shown."""
+        return sum(1 for _, _, v in self.shapes if v is None) + sum(1 for *_, v in self.points if v is None)
+
+    @property
     def rows(self) -> list[tuple[str, float | None, str]]:
         return sorted(
             [(label, value, "area") for label, _, value in self.shapes]
