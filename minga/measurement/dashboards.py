@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from minga.architecture.boundaries import boundaries_of, rewound_for_d3
-from minga.architecture.models import Group, GroupSet
+from minga.architecture.models import Group, GroupSet, Layer
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.errors import DomainError, NotFound, Problem
 from minga.core.models import Collective
@@ -237,12 +237,36 @@ class UnitMap:
 
 
 def unit_map(*, viewer: Any, breakdown: selectors.Rollup, area: selectors.Area) -> UnitMap:
-    """The breakdown by child unit placed on a map for `viewer`: one query for the boundaries of the
-    units the viewer may see, then `selectors.map_points` for the rest (one or two queries). At most
+    """The breakdown by child unit placed on a map for `viewer`, with the child units that have no
+    value for these periods (they are drawn as "no data", not left out). Three to four queries: the
+    quiet units, their boundaries, then `selectors.map_points` for the units without one. At most
     `selectors.MAP_MAX_POINTS` units, like the point map."""
-    cells = breakdown.cells[: selectors.MAP_MAX_POINTS]
+    limit = selectors.MAP_MAX_POINTS
+    cells = list(breakdown.cells[:limit])
+    if len(cells) < limit:
+        known = {key for key, _, _ in cells}
+        cells += [(pk, name, None) for pk, name in _quiet_units(viewer, area, known, limit - len(cells))]
     outlines = boundaries_of(viewer, [key for key, _, _ in cells])
     shapes = [(label, rewound_for_d3(outlines[key]), value) for key, label, value in cells if key in outlines]
     rest = replace(breakdown, cells=[cell for cell in cells if cell[0] not in outlines])
     points = selectors.map_points(viewer=viewer, breakdown=rest, area=area) if rest.cells else []
     return UnitMap(shapes=shapes, points=points)
+
+
+def _quiet_units(viewer: Any, area: selectors.Area, known: set[Any], limit: int) -> list[tuple[int, str]]:
+    """(id, name) of the area's open child units (or a group set's groups) the viewer may see that
+    have no value in the breakdown; backbone teams, which report nothing, are left out."""
+    units = (
+        Group.objects.visible_to(viewer)
+        .filter(collective=area.collective)
+        .active()
+        .exclude(layer=Layer.SUPPORT)
+        .exclude(pk__in=[k for k in known if isinstance(k, int)])
+    )
+    if area.group_set is not None:
+        units = units.filter(sets=area.group_set)
+    elif area.group is not None:
+        units = units.filter(parent=area.group)
+    else:
+        units = units.filter(parent__isnull=True)
+    return list(units.order_by("name", "id").values_list("id", "name")[:limit])
