@@ -92,9 +92,18 @@ def access_outcome(
 
 
 def access_story(
-    user: Any, story_id: int, *, for_edit: bool = False, collective: Collective | None = None
+    user: Any,
+    story_id: int,
+    *,
+    for_edit: bool = False,
+    for_withdraw: bool = False,
+    collective: Collective | None = None,
 ) -> Story:
+    """A story `user` may see (edit; withdraw: edit, or told it), else NotFound. A story whose teller
+    withdrew their consent is seen by nobody, and so can't be found again either."""
     qs = Story.objects.visible_to(user)
     if for_edit:
         qs = qs.editable_by(user)
+    if for_withdraw:
+        qs = qs.withdrawable_by(user)
     return _one(qs.select_related("collective", "group", "teller"), story_id, "story", collective)

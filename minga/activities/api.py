@@ -108,6 +108,7 @@ NAMES = {
     "engagements": "engagement_ids",
     "activities": "activity_ids",
     "outcomes": "outcome_ids",
+    "groups": "group_ids",
     "indicators": "indicator_ids",
     "practices": "practice_ids",
     "resources": "resource_ids",
@@ -629,7 +630,13 @@ def transition_outcome(request: ApiRequest, outcome_id: int, payload: OutcomeTra
 
 def _stories(user: Any) -> Any:
     return (
-        Story.objects.visible_to(user).select_related("collective").prefetch_related("activities", "outcomes")
+        Story.objects.visible_to(user)
+        .select_related("collective")
+        .prefetch_related(
+            Prefetch("activities", Activity.objects.visible_to(user)),
+            Prefetch("outcomes", Outcome.objects.visible_to(user)),
+            Prefetch("groups", Group.objects.visible_to(user)),
+        )
     )
 
 
@@ -648,6 +655,8 @@ def list_stories(request: ApiRequest, filters: Query[StoryFilters]) -> dict[str,
         qs = qs.filter(collective__slug=filters.collective)
     if filters.group is not None:
         qs = qs.filter(group__path__startswith=access_group(user, filters.group).path)
+    if filters.teller == "me":
+        qs = qs & Story.objects.told_by(user)
     page = paginate(qs, filters, keys=("id",))
     if filters.theme:
         # Themes are a JSON list: filtered after the page is read, which keeps SQLite and PostgreSQL alike.
@@ -672,28 +681,40 @@ def create_story(request: ApiRequest, payload: StoryIn) -> Status[Story]:
     teller = None
     if payload.teller_id is not None:
         teller = reference("teller_id", access_person, user, payload.teller_id)
-    activities = references("activity_ids", Activity.objects.visible_to(user), payload.activity_ids)
-    outcomes = references("outcome_ids", Outcome.objects.visible_to(user), payload.outcome_ids)
     with fields_as(NAMES):
         story = services.story_create(
             actor=user,
             collective=collective,
             group=group,
             teller=teller,
-            activities=activities,
-            outcomes=outcomes,
+            **_story_links(user, payload.activity_ids, payload.outcome_ids, payload.group_ids),
             **payload.model_dump(
-                exclude={"collective", "group_id", "teller_id", "activity_ids", "outcome_ids"}
+                exclude={"collective", "group_id", "teller_id", "activity_ids", "outcome_ids", "group_ids"}
             ),
         )
     return Status(201, _stories(user).get(pk=story.pk))
+
+
+def _story_links(
+    user: Any, activity_ids: list[int] | None, outcome_ids: list[int] | None, group_ids: list[int] | None
+) -> dict[str, Any]:
+    """The linked records named by id, each one the caller may see (None: leave the links alone)."""
+    pairs = (
+        ("activities", "activity_ids", Activity.objects.visible_to(user), activity_ids),
+        ("outcomes", "outcome_ids", Outcome.objects.visible_to(user), outcome_ids),
+        ("groups", "group_ids", Group.objects.visible_to(user), group_ids),
+    )
+    return {name: references(field, visible, ids) for name, field, visible, ids in pairs if ids is not None}
 
 
 @router.patch("/stories/{story_id}", response={200: StoryOut, **ERROR_RESPONSES})
 @idempotent
 def update_story(request: ApiRequest, story_id: int, payload: StoryPatch) -> Story:
     story = access_story(request.auth, story_id, for_edit=True)
-    services.story_update(actor=request.auth, story=story, **payload.model_dump(exclude_unset=True))
+    changes = payload.model_dump(exclude_unset=True, exclude={"activity_ids", "outcome_ids", "group_ids"})
+    links = _story_links(request.auth, payload.activity_ids, payload.outcome_ids, payload.group_ids)
+    with fields_as(NAMES):
+        services.story_update(actor=request.auth, story=story, **links, **changes)
     result: Story = _stories(request.auth).get(pk=story.pk)
     return result
 
@@ -701,7 +722,7 @@ def update_story(request: ApiRequest, story_id: int, payload: StoryPatch) -> Sto
 @router.delete("/stories/{story_id}", response={204: None, **ERROR_RESPONSES})
 @idempotent
 def withdraw_story(request: ApiRequest, story_id: int) -> Status[None]:
-    """The teller withdrew consent: the story is deleted."""
-    story = access_story(request.auth, story_id, for_edit=True)
+    """The teller withdrew consent (or says so themselves): the story is deleted."""
+    story = access_story(request.auth, story_id, for_withdraw=True)
     services.story_withdraw(actor=request.auth, story=story)
     return Status(204, None)

@@ -237,12 +237,54 @@ class StoryForm(forms.Form):
     told_on = forms.DateField(widget=DATE, initial=dt.date.today)
     themes = forms.CharField(required=False, help_text="Comma-separated, e.g. water, women, savings.")
     visibility = forms.ChoiceField(choices=Story._meta.get_field("visibility").choices, initial="collective")  # type: ignore[arg-type]
+    groups = forms.TypedMultipleChoiceField(
+        label="Other groups it is about",
+        required=False,
+        coerce=int,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    activities = forms.TypedMultipleChoiceField(
+        required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    outcomes = forms.TypedMultipleChoiceField(
+        required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
 
-    def __init__(self, *args: Any, owners: list[Group], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        owners: list[Group],
+        groups: list[Group],
+        activities: list[Activity],
+        outcomes: list[Outcome],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["group"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = _group_choices(owners)
+        for name, choices in (
+            ("group", _group_choices(owners)),
+            ("groups", _group_choices(groups)),
+            ("activities", [(a.pk, f"{a.title} ({a.starts_on:%b %Y})") for a in activities]),
+            ("outcomes", [(o.pk, o.title) for o in outcomes]),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.TypedChoiceField | forms.TypedMultipleChoiceField)
+            field.choices = choices
+
+    @staticmethod
+    def initial_from(story: Story) -> dict[str, Any]:
+        return {
+            "title": story.title,
+            "text": story.text,
+            "group": story.group_id,
+            "teller_name": story.teller_name,
+            "consent_note": story.consent_note,
+            "told_on": story.told_on,
+            "themes": ", ".join(story.themes),
+            "visibility": story.visibility,
+            "groups": [g.pk for g in story.groups.all()],
+            "activities": [a.pk for a in story.activities.all()],
+            "outcomes": [o.pk for o in story.outcomes.all()],
+        }
 
     def clean_themes(self) -> list[str]:
         return [t.strip() for t in (self.cleaned_data.get("themes") or "").split(",") if t.strip()]

@@ -556,6 +556,19 @@ class StoryQuerySet(ScopedQuerySet):
         )
         return super().visible_to(user).filter(consented)
 
+    def withdrawable_by(self, user: Any) -> Any:
+        """Stories `user` may withdraw: those they may edit, and those they told themselves (a teller
+        takes their consent back without asking anyone)."""
+        scope = scope_for(user)
+        if scope.is_anonymous:
+            return self.none()
+        return self.filter(Q(pk__in=self.editable_by(user).values("pk")) | Q(teller__user_id=scope.user_id))
+
+    def told_by(self, user: Any) -> Any:
+        """Stories whose named teller is `user`'s person record."""
+        scope = scope_for(user)
+        return self.none() if scope.is_anonymous else self.filter(teller__user_id=scope.user_id)
+
 
 class Story(models.Model):
     """A short first-person or group narrative, shared with the teller's consent."""

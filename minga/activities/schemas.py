@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -454,10 +455,15 @@ class StoryOut(Schema):
     visibility: str
     activity_ids: list[int]
     outcome_ids: list[int]
+    group_ids: list[int] = Field(description="Other groups the story is about (those you may see).")
 
     @staticmethod
     def resolve_collective(obj: Story) -> str:
         return obj.collective.slug
+
+    @staticmethod
+    def resolve_group_ids(obj: Story) -> list[int]:
+        return [g.pk for g in obj.groups.all()]
 
     @staticmethod
     def resolve_activity_ids(obj: Story) -> list[int]:
@@ -481,6 +487,7 @@ class StoryIn(Schema):
     visibility: Visibility = Visibility.COLLECTIVE
     activity_ids: list[int] = Field(default_factory=list)
     outcome_ids: list[int] = Field(default_factory=list)
+    group_ids: list[int] = Field(default_factory=list, description="Other groups the story is about.")
 
 
 class StoryPatch(Schema):
@@ -491,12 +498,16 @@ class StoryPatch(Schema):
     told_on: dt.date | None = None
     themes: list[str] | None = None
     visibility: Visibility | None = None
+    activity_ids: list[int] | None = Field(None, description="Replaces the linked activities.")
+    outcome_ids: list[int] | None = Field(None, description="Replaces the linked outcomes.")
+    group_ids: list[int] | None = Field(None, description="Replaces the other groups it is about.")
 
 
 class StoryFilters(PageParams):
     collective: str | None = None
     theme: str | None = None
     group: int | None = None
+    teller: Literal["me"] | None = Field(None, description="`me`: the stories you told.")
 
 
 class ActivityTypeOut(Schema):

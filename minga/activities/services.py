@@ -933,7 +933,7 @@ def story_update(
 @transaction.atomic
 def story_withdraw(*, actor: Any, story: Story) -> None:
     """The teller withdrew consent: the story is deleted (the audit log keeps only that it was)."""
-    locked = Story.objects.editable_by(actor).filter(pk=story.pk).first()
+    locked = Story.objects.withdrawable_by(actor).filter(pk=story.pk).first()
     if locked is None:
         raise NotFound("story")
     audit_record(actor=actor, action="story.withdraw", target=locked, target_repr=f"story #{locked.pk}")

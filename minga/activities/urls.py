@@ -32,5 +32,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{A}stories/themes/", views_evidence.story_themes, name="story_themes"),
     path(f"{A}stories/new/", views_evidence.story_create, name="story_create"),
     path(f"{A}stories/<int:story_id>/", views_evidence.story_detail, name="story_detail"),
+    path(f"{A}stories/<int:story_id>/edit/", views_evidence.story_edit, name="story_edit"),
     path(f"{A}stories/<int:story_id>/withdraw/", views_evidence.story_withdraw, name="story_withdraw"),
 ]

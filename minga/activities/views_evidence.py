@@ -292,7 +292,11 @@ def outcome_transition(request: HttpRequest, slug: str, outcome_id: int) -> Http
 def story_list(request: HttpRequest, slug: str) -> HttpResponse:
     collective = access_collective(request.user, slug)
     theme = request.GET.get("theme", "").strip().lower()[:40]
+    mine = request.GET.get("teller") == "me"
     qs = Story.objects.visible_to(request.user).filter(collective=collective).select_related("group")
+    told = Story.objects.told_by(request.user).filter(collective=collective)
+    if mine:
+        qs = qs & told
     stories = list(qs.order_by("-told_on", "-id")[:500])
     if theme:
         stories = [s for s in stories if theme in s.themes]
@@ -305,6 +309,8 @@ def story_list(request: HttpRequest, slug: str) -> HttpResponse:
             "sub": "stories",
             "stories": stories[:100],
             "theme": theme,
+            "mine": mine,
+            "told_count": told.count() if request.user.is_authenticated else 0,
             "show_tellers": request.user.is_authenticated,
             "can_create": request.user.is_authenticated and bool(_owner_groups(request.user, collective)),
         },
@@ -342,9 +348,46 @@ def story_detail(request: HttpRequest, slug: str, story_id: int) -> HttpResponse
             "show_teller": user.is_authenticated,
             "activities": list(story.activities.visible_to(user)),
             "outcomes": list(story.outcomes.visible_to(user)),
+            "groups": list(story.groups.visible_to(user).order_by("name")),
             "can_edit": Story.objects.editable_by(user).filter(pk=story.pk).exists(),
+            "is_teller": Story.objects.told_by(user).filter(pk=story.pk).exists(),
         },
     )
+
+
+def _story_form(
+    request: HttpRequest, collective: Collective, initial: dict[str, Any] | None = None
+) -> StoryForm:
+    user = request.user
+    visible = Activity.objects.visible_to(user).filter(collective=collective)
+    return StoryForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        owners=_owner_groups(user, collective),
+        groups=_visible_groups(user, collective),
+        activities=list(visible.only("id", "title", "starts_on").order_by("-starts_on")[:300]),
+        outcomes=list(
+            Outcome.objects.visible_to(user)
+            .filter(collective=collective)
+            .only("id", "title")
+            .order_by("title")[:300]
+        ),
+    )
+
+
+def _story_links(user: Any, collective: Collective, data: dict[str, Any]) -> dict[str, Any]:
+    """The linked records the form picked, among those `user` sees (the form offered no others)."""
+    return {
+        "groups": list(
+            Group.objects.visible_to(user).filter(collective=collective, pk__in=data.pop("groups"))
+        ),
+        "activities": list(
+            Activity.objects.visible_to(user).filter(collective=collective, pk__in=data.pop("activities"))
+        ),
+        "outcomes": list(
+            Outcome.objects.visible_to(user).filter(collective=collective, pk__in=data.pop("outcomes"))
+        ),
+    }
 
 
 @login_required
@@ -352,14 +395,13 @@ def story_detail(request: HttpRequest, slug: str, story_id: int) -> HttpResponse
 def story_create(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     collective = access_collective(user, slug)
-    form = StoryForm(
-        request.POST if request.method == "POST" else None, owners=_owner_groups(user, collective)
-    )
+    form = _story_form(request, collective)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             group = access_group(user, data.pop("group"), collective=collective)
-            story = services.story_create(actor=user, collective=collective, group=group, **data)
+            links = _story_links(user, collective, data)
+            story = services.story_create(actor=user, collective=collective, group=group, **links, **data)
         except DomainError as error:
             add_problems(form, error)
         else:
@@ -376,10 +418,37 @@ def story_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def story_edit(request: HttpRequest, slug: str, story_id: int) -> HttpResponse:
+    user = request.user
+    collective = access_collective(user, slug)
+    story = access_story(user, story_id, for_edit=True, collective=collective)
+    form = _story_form(request, collective, StoryForm.initial_from(story))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("group")  # a story stays with the group it was told in
+        try:
+            links = _story_links(user, collective, data)
+            services.story_update(actor=user, story=story, **links, **data)
+        except DomainError as error:
+            add_problems(form, error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("activities:story_detail", collective.slug, story.pk)
+    return form_page(
+        request,
+        collective,
+        form,
+        title=f"Edit “{story.title}”",
+        cancel=reverse("activities:story_detail", args=[collective.slug, story.pk]),
+    )
+
+
+@login_required
 @require_POST
 def story_withdraw(request: HttpRequest, slug: str, story_id: int) -> HttpResponse:
     collective = access_collective(request.user, slug)
-    story = access_story(request.user, story_id, for_edit=True, collective=collective)
+    story = access_story(request.user, story_id, for_withdraw=True, collective=collective)
     services.story_withdraw(actor=request.user, story=story)
     messages.success(request, "The story was withdrawn and deleted.")
     return redirect("activities:story_list", collective.slug)
