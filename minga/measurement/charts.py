@@ -127,8 +127,8 @@ def choropleth_spec(
     points: list[tuple[str, float, float, float | None]],
     *,
     title: str,
-    width: int = 520,
-    height: int = 360,
+    width: int = 620,
+    height: int = 380,
 ) -> dict[str, Any]:
     """Units filled by their value on a sequential scale, from (label, boundary, value) — the boundary a
     GeoJSON Polygon/MultiPolygon wound the way d3-geo reads it (`boundaries.rewound_for_d3`) — plus
