@@ -913,7 +913,7 @@ class PeopleRecordType(RecordType):
 
     def export_csv_copy(
         self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
-    ) -> tuple[str, Sequence[Any]]:
+    ) -> tuple[str, Sequence[Any]] | None:
         from minga.people.selectors import person_export_copy_sql
 
         return person_export_copy_sql(user=actor, collective=collective, params=filters)

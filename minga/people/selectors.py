@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -190,13 +191,17 @@ def _person_export(
 
 def person_export_copy_sql(
     *, user: Any, collective: Collective, params: Mapping[str, str]
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[Any]] | None:
     """On PostgreSQL, one SELECT of the cells `person_export_csv_rows` gives, in the same order, for
     COPY to write as CSV (`RecordType.export_csv_copy`): the same two scoped querysets joined by the
     server, neutralising and the skills' joining done in SQL, empty text as NULL."""
     _, people, memberships = _export_querysets(user=user, collective=collective, params=params)
-    people_sql, people_params = people.order_by().query.sql_with_params()
-    member_sql, member_params = memberships.order_by().query.sql_with_params()
+    try:
+        people_sql, people_params = people.order_by().query.sql_with_params()
+        member_sql, member_params = memberships.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return None  # a queryset known to be empty (a visitor's, a filter matching nothing): no query
+
     skills = (
         "CASE WHEN jsonb_typeof(p.x_skills::jsonb) = 'array' "
         "THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(p.x_skills::jsonb)), '; ') "

@@ -119,3 +119,11 @@ def test_any_name_is_written_alike_by_every_route(world, name):
         assert written == [neutralise(name)] or name.strip() != name
     finally:
         person.delete()
+
+
+def test_a_visitors_export_is_the_header_alone(world, tricky):
+    from django.contrib.auth.models import AnonymousUser
+
+    export = Export(PEOPLE, actor=AnonymousUser(), collective=world.alpha, filters={})
+    assert table(export.csv()) == [PEOPLE.headers]
+    assert export.rows == 0
