@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from minga.architecture.boundaries import boundaries_of, rewound_for_d3
-from minga.architecture.models import Group, GroupSet, Layer
+from minga.architecture.models import Group, GroupSet, GroupStatus, Layer
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.errors import DomainError, NotFound, Problem
 from minga.core.models import Collective
@@ -236,37 +236,49 @@ class UnitMap:
         return bool(self.shapes or self.points)
 
 
-def unit_map(*, viewer: Any, breakdown: selectors.Rollup, area: selectors.Area) -> UnitMap:
-    """The breakdown by child unit placed on a map for `viewer`, with the child units that have no
-    value for these periods (they are drawn as "no data", not left out). Three to four queries: the
-    quiet units, their boundaries, then `selectors.map_points` for the units without one. At most
-    `selectors.MAP_MAX_POINTS` units, like the point map."""
+def unit_map(
+    *,
+    viewer: Any,
+    breakdown: selectors.Rollup,
+    area: selectors.Area,
+    units: Sequence[Group] | None = None,
+) -> UnitMap:
+    """The breakdown by child unit placed on a map for `viewer`, with the open child units that have
+    no value for these periods (drawn as "no data", not left out; backbone teams, which report
+    nothing, are not added). `units` are the area's child units when the caller has them already,
+    loaded with their boundary (the dashboard page lists them to drill into); else one query reads
+    them. Then `selectors.map_points` places the units without a boundary (one or two queries). At
+    most `selectors.MAP_MAX_POINTS` units, like the point map."""
     limit = selectors.MAP_MAX_POINTS
     cells = list(breakdown.cells[:limit])
-    if len(cells) < limit:
-        known = {key for key, _, _ in cells}
-        cells += [(pk, name, None) for pk, name in _quiet_units(viewer, area, known, limit - len(cells))]
-    outlines = boundaries_of(viewer, [key for key, _, _ in cells])
+    if units is None or area.group_set is not None:
+        units = _area_units(viewer, area, limit)
+    by_id = {unit.pk: unit for unit in units}
+    known = {key for key, _, _ in cells}
+    quiet = [
+        (u.pk, u.name, None)
+        for u in units
+        if u.pk not in known and u.status != GroupStatus.CLOSED and u.layer != Layer.SUPPORT
+    ]
+    cells += quiet[: limit - len(cells)]
+    outlines = {pk: unit.boundary for pk, unit in by_id.items() if unit.boundary}
+    unseen = [key for key, _, _ in cells if key not in by_id]
+    if unseen:  # more child units than the caller listed
+        outlines.update(boundaries_of(viewer, unseen))
     shapes = [(label, rewound_for_d3(outlines[key]), value) for key, label, value in cells if key in outlines]
     rest = replace(breakdown, cells=[cell for cell in cells if cell[0] not in outlines])
     points = selectors.map_points(viewer=viewer, breakdown=rest, area=area) if rest.cells else []
     return UnitMap(shapes=shapes, points=points)
 
 
-def _quiet_units(viewer: Any, area: selectors.Area, known: set[Any], limit: int) -> list[tuple[int, str]]:
-    """(id, name) of the area's open child units (or a group set's groups) the viewer may see that
-    have no value in the breakdown; backbone teams, which report nothing, are left out."""
-    units = (
-        Group.objects.visible_to(viewer)
-        .filter(collective=area.collective)
-        .active()
-        .exclude(layer=Layer.SUPPORT)
-        .exclude(pk__in=[k for k in known if isinstance(k, int)])
-    )
+def _area_units(viewer: Any, area: selectors.Area, limit: int) -> list[Group]:
+    """The area's child units (a group set: its groups) the viewer may see, with their boundary."""
+    units = Group.objects.visible_to(viewer).filter(collective=area.collective)
     if area.group_set is not None:
         units = units.filter(sets=area.group_set)
     elif area.group is not None:
         units = units.filter(parent=area.group)
     else:
         units = units.filter(parent__isnull=True)
-    return list(units.order_by("name", "id").values_list("id", "name")[:limit])
+    fields = ("id", "name", "boundary", "status", "layer")
+    return list(units.only(*fields).order_by("name", "id")[:limit])

@@ -104,7 +104,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         if rows:
             context["breakdown_chart"] = render_svg(charts.breakdown_spec(rows[:40], title=unit))
         context["children"] = _children(request.user, collective, context["area"])
-        found = unit_map(viewer=request.user, breakdown=data.breakdown, area=context["area"])
+        found = unit_map(
+            viewer=request.user, breakdown=data.breakdown, area=context["area"], units=context["children"]
+        )
         if found:
             context["map_chart"] = render_svg(charts.unit_map_spec(found.shapes, found.points, title=unit))
             context["unit_map"], context["map_points"] = found, found.points

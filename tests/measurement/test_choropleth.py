@@ -127,7 +127,7 @@ def test_the_dashboard_draws_the_choropleth_with_its_table(
     assert "a circle (no boundary)" in map_section  # Coast has none
 
 
-def test_the_choropleth_costs_at_most_two_queries_more_than_the_point_map(
+def test_the_choropleth_costs_no_more_queries_than_the_point_map(
     world: Any, data: dict[str, Any]
 ) -> None:
     browser = Client()
@@ -142,7 +142,7 @@ def test_the_choropleth_costs_at_most_two_queries_more_than_the_point_map(
     with CaptureQueriesContext(connection) as shapes:
         response = browser.get(url, params)
     assert response.context["unit_map"].is_choropleth and not response.context["unit_map"].points
-    assert len(shapes) <= len(points) + 2
+    assert len(shapes) <= len(points)
 
 
 def test_a_visitor_sees_the_public_units_shapes_without_figures_they_may_not_see(
