@@ -20,7 +20,7 @@ import sys
 import time
 
 from bench._scratch import emit, median_p95, scratch_database, use_in_process
-from bench._values_setup import build_world, raw_insert_values, value_rows
+from bench._values_setup import build_world, raw_insert_values, reaggregate, value_rows
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -41,6 +41,7 @@ def run(argv: list[str] | None = None) -> int:
 
         world = build_world(groups=args.groups, indicators=args.indicators, months=12)
         rows = raw_insert_values(world, value_rows(world, args.rows))
+        reaggregate(world)  # after a raw load, as `minga measurement reaggregate`
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         warm_up()

@@ -344,38 +344,44 @@ def answers(*, viewer: Any, indicator: Indicator, area: Area, period_count: int,
         # Groups reporting several options of one indicator count once: only without disaggregation.
         if rule == Aggregation.COUNT and indicator.disaggregation_id is not None:
             return False
-    return sees_whole_area(viewer, area) and is_current(area.collective.pk)
+    return sees_whole_area(viewer, area)  # and the aggregates current: checked as they are read
 
 
 def partials(
     *, indicator: Indicator, area: Area, period_list: Sequence[ReportingPeriod], by_child: bool
-) -> list[tuple[int, int, int, float, int, int, float | None, float | None]]:
+) -> list[tuple[int, int, int, float, int, int, float | None, float | None]] | None:
     """(unit, period id, option, total, numbers, reported, minimum, maximum) rows of the area: its
     child units' rows (the area's own values as their own unit) when `by_child`, else the area's own
-    row (the top-level units' rows for a whole collective). One or two queries."""
+    row (the top-level units' rows for a whole collective); None when the collective's aggregates are
+    not current. One query: the state, the rows and the area's own values together, so a rollup from
+    aggregates costs no more queries than one from the values."""
     period_ids = [p.pk for p in period_list]
-    where, params = in_list("a.period_id", period_ids)
+    in_periods, period_params = in_list("a.period_id", period_ids)
     if area.group is None:
         unit_filter, unit_params = "g.collective_id = %s AND g.parent_id IS NULL", [area.collective.pk]
     elif by_child:
         unit_filter, unit_params = "g.parent_id = %s", [area.group.pk]
     else:
         unit_filter, unit_params = "g.id = %s", [area.group.pk]
-    rows: list[Any] = select(
-        "SELECT a.node_id, a.period_id, a.option, a.total, a.numbers, a.reported, a.minimum, a.maximum "
-        f"FROM {TABLE} a JOIN {GROUPS} g ON g.id = a.node_id WHERE a.indicator_id = %s AND {where} "
-        f"AND {unit_filter}",
-        [indicator.pk, *params, *unit_params],
+    # One row per aggregate (flag: the state) — or one row of NULLs when there is none — if the state
+    # row exists; no row at all when it doesn't.
+    sql = (
+        "SELECT s.current, a.node_id, a.period_id, a.option, a.total, a.numbers, a.reported, a.minimum, "
+        f"a.maximum FROM {STATE} s LEFT JOIN ({TABLE} a JOIN {GROUPS} g ON g.id = a.node_id AND "
+        f"{unit_filter}) ON s.current AND a.indicator_id = %s AND {in_periods} WHERE s.collective_id = %s"
     )
+    params: list[Any] = [*unit_params, indicator.pk, *period_params, area.collective.pk]
     if area.group is not None and by_child:
-        # The area group's own values (a network unit may report too) are a unit of their own.
-        for period_id, option, value, text in DataValue.objects.filter(
-            indicator=indicator, group=area.group, period_id__in=period_ids
-        ).values_list("period_id", "option", "value", "text"):
-            numeric = value is not None
-            rows.append(
-                (area.group.pk, period_id, option, value or 0.0, int(numeric), 1, value, value)
-                if numeric or text
-                else (area.group.pk, period_id, option, 0.0, 0, 0, None, None)
-            )
-    return rows
+        # The area group's own values (a network unit may report too) are a unit of their own; their
+        # flag is NULL so they never pass for the state.
+        own_periods, own_params = in_list("v.period_id", period_ids)
+        sql += (
+            " UNION ALL SELECT NULL, v.group_id, v.period_id, v.option, COALESCE(v.value, 0), "
+            "CASE WHEN v.value IS NULL THEN 0 ELSE 1 END, 1, v.value, v.value "
+            f"FROM {VALUES} v WHERE v.indicator_id = %s AND v.group_id = %s AND {own_periods}"
+        )
+        params += [indicator.pk, area.group.pk, *own_params]
+    found = select(sql, params)
+    if not any(row[0] for row in found):
+        return None
+    return [row[1:] for row in found if row[1] is not None]

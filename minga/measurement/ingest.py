@@ -558,6 +558,8 @@ class ValueWriter:
             else:
                 updates.append((r, old))
         outcome.created, outcome.updated, outcome.deleted = len(creates), len(updates), len(deletes)
+        # In the natural key's order: the index takes them as appends rather than scattered inserts.
+        creates.sort(key=lambda r: (r.indicator.pk, r.period.pk or 0, r.group[0], r.option))
         if not dry_run:
             self._ensure_periods(creates)
             self._apply(creates, updates, deletes)

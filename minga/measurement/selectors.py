@@ -151,7 +151,9 @@ def rollup(
     if aggregates.answers(
         viewer=viewer, indicator=indicator, area=area, period_count=len(result.periods), by=by
     ):
-        return _rollup_from_aggregates(viewer, result)
+        answered = _rollup_from_aggregates(viewer, result)
+        if answered is not None:
+            return answered
     rows, flat = _read(viewer, indicator, area, result.periods)
     result.values_read = len(rows)
     rule = indicator.aggregation
@@ -178,12 +180,15 @@ def rollup(
     return result
 
 
-def _rollup_from_aggregates(viewer: Any, result: Rollup) -> Rollup:
-    """`rollup` from the pre-aggregated rows, for the cases `aggregates.answers` allows."""
+def _rollup_from_aggregates(viewer: Any, result: Rollup) -> Rollup | None:
+    """`rollup` from the pre-aggregated rows, for the cases `aggregates.answers` allows; None when
+    they are not current."""
     by, rule = result.by, result.indicator.aggregation
     rows = aggregates.partials(
         indicator=result.indicator, area=result.area, period_list=result.periods, by_child=by == "child"
     )
+    if rows is None:
+        return None
     result.values_read = len(rows)
     result.from_aggregates = True
     order = {p.pk: n for n, p in enumerate(result.periods)}
