@@ -36,7 +36,7 @@ MAX_BYTES = 5 * 1024 * 1024  # one boundary, uploaded or pasted
 MAX_IMPORT_BYTES = 50 * 1024 * 1024  # a FeatureCollection
 MAX_FEATURES = 5_000
 MAX_POSITIONS = 100_000  # positions read from one geometry, before simplification
-MAX_STORED_POSITIONS = 4_000  # after simplification: what a page carries per unit, at most
+MAX_STORED_POSITIONS = 2_000  # after simplification: what a page carries per unit, at most
 TOLERANCE = 0.0005  # degrees (≈ 55 m at the equator): below a pixel of a district-sized map
 DECIMALS = 5  # ≈ 1 m
 TYPES = ("Polygon", "MultiPolygon")
@@ -321,6 +321,17 @@ def _signed_area(ring: Any) -> float:
 
 def _wind(ring: Any, *, ccw: bool) -> Any:
     return ring if (_signed_area(ring) > 0) == ccw else ring[::-1]
+
+
+def simplified(geometry: Geometry, tolerance: float) -> Geometry:
+    """A stored boundary simplified further for a small drawing of a large area (e.g. a country's 300
+    districts in a 600-pixel map need no detail below a pixel), wound as stored."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    arrays = [[np.asarray(ring, dtype=float) for ring in polygon] for polygon in polygons]
+    coordinates = [[ring.tolist() for ring in polygon] for polygon in _simplify_polygons(arrays, tolerance)]
+    if len(coordinates) == 1:
+        return {"type": "Polygon", "coordinates": coordinates[0]}
+    return {"type": "MultiPolygon", "coordinates": coordinates}
 
 
 def rewound_for_d3(geometry: Geometry) -> Geometry:

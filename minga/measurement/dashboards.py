@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from minga.architecture.boundaries import boundaries_of, rewound_for_d3
+from minga.architecture.boundaries import boundaries_of, positions_in, rewound_for_d3, simplified
 from minga.architecture.models import Group, GroupSet, GroupStatus, Layer
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.errors import DomainError, NotFound, Problem
@@ -265,10 +265,30 @@ def unit_map(
     unseen = [key for key, _, _ in cells if key not in by_id]
     if unseen:  # more child units than the caller listed
         outlines.update(boundaries_of(viewer, unseen))
+    outlines = _light(outlines)
     shapes = [(label, rewound_for_d3(outlines[key]), value) for key, label, value in cells if key in outlines]
     rest = replace(breakdown, cells=[cell for cell in cells if cell[0] not in outlines])
     points = selectors.map_points(viewer=viewer, breakdown=rest, area=area) if rest.cells else []
     return UnitMap(shapes=shapes, points=points)
+
+
+MAP_POSITIONS = 20_000  # beyond this many positions on one map, detail below a pixel is dropped
+
+
+def _light(outlines: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """The outlines as stored, or — when there are more positions than a map needs — simplified to
+    about half a pixel of a 620-pixel map of their whole extent, so the page and its SVG stay light."""
+    if sum(positions_in(g) for g in outlines.values()) <= MAP_POSITIONS:
+        return outlines
+    xs: list[float] = []
+    ys: list[float] = []
+    for geometry in outlines.values():
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        for polygon in polygons:
+            xs += [x for x, _ in polygon[0]]
+            ys += [y for _, y in polygon[0]]
+    tolerance = max(max(xs) - min(xs), max(ys) - min(ys)) / 1200
+    return {key: simplified(geometry, tolerance) for key, geometry in outlines.items()}
 
 
 def _area_units(viewer: Any, area: selectors.Area, limit: int) -> list[Group]:

@@ -127,9 +127,7 @@ def test_the_dashboard_draws_the_choropleth_with_its_table(
     assert "a circle (no boundary)" in map_section  # Coast has none
 
 
-def test_the_choropleth_costs_no_more_queries_than_the_point_map(
-    world: Any, data: dict[str, Any]
-) -> None:
+def test_the_choropleth_costs_no_more_queries_than_the_point_map(world: Any, data: dict[str, Any]) -> None:
     browser = Client()
     browser.force_login(world.admin)
     url = reverse("measurement:dashboard", args=["alpha"])
@@ -175,3 +173,33 @@ def test_a_saved_dashboard_draws_the_choropleth_too(world: Any, data: dict[str, 
     response = browser.get(reverse("measurement:saved_dashboard", args=["alpha", saved.pk]))
     assert response.status_code == 200
     assert 'aria-roledescription="geoshape"' in response.content.decode()
+
+
+def test_many_detailed_boundaries_are_drawn_with_no_detail_below_a_pixel(
+    world: Any, data: dict[str, Any]
+) -> None:
+    import math
+
+    from minga.architecture.boundaries import positions_in
+
+    def blob(x: float, y: float) -> dict[str, Any]:
+        # A jagged outline (a 300-point star, 0.008° deep): detail a stored boundary keeps.
+        ring = [
+            [x + r * math.cos(k / 300 * math.tau), y + r * math.sin(k / 300 * math.tau)]
+            for k in range(300)
+            for r in [0.4 if k % 2 else 0.392]
+        ]
+        return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+    for n in range(80):
+        unit = make_group(
+            world.alpha, parent=world.kenya, kind_code="region", name=f"Unit {n:02d}", code=f"u{n}"
+        )
+        group_boundary_set(actor=world.admin, group=unit, geometry=blob(34 + (n % 10), -4 + n // 10))
+    stored = sum(positions_in(g.boundary) for g in Group.objects.filter(code__startswith="u"))
+    found = kenya_map(world, data, world.admin)
+    drawn = sum(positions_in(geometry) for _, geometry, _ in found.shapes)
+    assert len(found.shapes) == 80 and stored > dashboards.MAP_POSITIONS
+    assert drawn < stored / 2  # 80 stars 0.4° wide on a 10° map: a pixel is ≈ 0.016°, their points less
+    svg = render_svg(charts.unit_map_spec(found.shapes, found.points, title="meetings"))
+    assert svg.count('aria-roledescription="geoshape"') == 80
