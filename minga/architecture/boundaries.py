@@ -380,9 +380,6 @@ class FeatureProblem:
     reason: str
     message: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "code": self.code, "reason": self.reason, "message": self.message}
-
 
 @dataclass
 class BoundaryImport:

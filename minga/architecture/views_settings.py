@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from minga.architecture import boundaries, services
@@ -147,6 +148,9 @@ def group_boundary(request: HttpRequest, slug: str, group_id: int) -> HttpRespon
                 if stored
                 else f"{group.name} has no boundary now.",
             )
+            back = request.POST.get("next", "")
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)  # the group's edit form, which has the same upload
             return redirect("architecture:group_boundary", slug=collective.slug, group_id=group.pk)
     preview = None
     if group.boundary:

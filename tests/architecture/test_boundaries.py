@@ -437,3 +437,17 @@ def test_cli_import_all_or_nothing(world: Any, tmp_path: Path) -> None:
         app, ["boundaries", "import", str(good), "--collective", "alpha", "--as", world.coordinator_b.email]
     )
     assert as_coordinator.exit_code == 1
+
+
+def test_the_group_edit_form_uploads_a_boundary_and_comes_back(world: Any) -> None:
+    c = browser(world.coordinator_a)
+    edit = reverse("architecture:group_edit", args=["alpha", world.region_a.pk])
+    page = c.get(edit).content.decode()
+    boundary_url = reverse("architecture:group_boundary", args=["alpha", world.region_a.pk])
+    assert f'action="{boundary_url}"' in page and 'name="file"' in page and 'name="text"' in page
+    upload = SimpleUploadedFile("nairobi.geojson", json.dumps(square()).encode())
+    response = c.post(boundary_url, {"file": upload, "next": edit})
+    assert response.status_code == 302 and response["Location"] == edit
+    assert Group.objects.get(pk=world.region_a.pk).boundary is not None
+    elsewhere = c.post(boundary_url, {"text": json.dumps(square()), "next": "https://example.org/"})
+    assert elsewhere["Location"] == boundary_url
