@@ -331,12 +331,12 @@ class PeopleImporter(Importer):
     def _import_chunk(self, rows: Sequence[SourceRow]) -> ChunkOutcome:
         outcome = ChunkOutcome()
         self.groups.load(r.values["group"] for r in rows)
+        start = rows[0].number if rows else 0  # rows repeating an earlier chunk's go in the first round
         rows = self._take_unchanged(rows, outcome)
         # A person may come back on later rows (one row per membership, as exports write them): each
         # round takes at most one row per person, so that a later row sees what an earlier one wrote.
         rounds: list[list[_PersonRow]] = [[]]
         levels: dict[str, int] = {}
-        start = rows[0].number if rows else 0
         for row in rows:
             problems: list[Problem] = []
             item = self._parse(row, problems)
@@ -479,20 +479,19 @@ class PeopleImporter(Importer):
     def _held_as_written(self, v: dict[str, str]) -> tuple[int | None, str] | None:
         """(group id, role) the row asks for — (None, member) with no group — or None when the full path
         must look at it (an unknown group or role, a role without a group, a bad start date)."""
-        role: str | None = Role.MEMBER.value
-        if v["role"]:
-            role = self.roles.get(v["role"])
-        if role is None:
+        key = (v["group"], v["role"])
+        placement = self._placements.get(key)
+        if placement is None:
+            placement = self._placements[key] = self._placement(*key)
+        group, role, _, issues = placement
+        if issues:
             return None
         if v["member_since"]:
             try:
                 self._date(v["member_since"])
             except CellError:
                 return None
-        if not v["group"]:
-            return None if v["role"] else (None, role)
-        group = self.groups.get(v["group"])
-        return None if group is None else (group[0], role)
+        return (None if group is None else group[0], role)
 
     def _import_round(self, parsed: list[_PersonRow], outcome: ChunkOutcome) -> None:
         existing = self._existing(parsed)
@@ -757,6 +756,7 @@ class PeopleImporter(Importer):
         ops = connection.ops
         now = ops.adapt_datetimefield_value(self.now)
         ids = allocate_ids(PERSON_TABLE, len(creates))
+        collective_id, as_json, db_moment = self.collective.pk, self._json, self._db_moment
         rows = []
         for pk, item in zip(ids, creates, strict=True):
             f = item.fields
@@ -764,14 +764,14 @@ class PeopleImporter(Importer):
             rows.append(
                 (
                     pk,
-                    self.collective.pk,
+                    collective_id,
                     f["full_name"],
                     f.get("email", ""),
                     f.get("external_id", ""),
                     f.get("preferred_language", "en"),
-                    self._json(f.get("skills", [])),
+                    as_json(f.get("skills", [])),
                     f.get("consent_purpose", ""),
-                    self._db_moment(given) if given else None,
+                    db_moment(given) if given else None,
                     now,
                     now,
                 )
