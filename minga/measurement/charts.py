@@ -8,6 +8,7 @@ from typing import Any
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 CONFIG = {"view": {"stroke": None}, "font": "system-ui, sans-serif"}
+NO_DATA = "No data"
 
 
 def trend_spec(
@@ -70,12 +71,64 @@ def map_spec(
     points: list[tuple[str, float, float, float | None]], *, title: str, width: int = 520, height: int = 320
 ) -> dict[str, Any]:
     """A point map of units from (label, latitude, longitude, value): one circle per unit, its area by
-    the value (grey when the unit has no value), in an equirectangular projection fitted to the points
-    — no tiles, so the SVG stands alone in a page or a PDF report."""
+    the value; a unit without a value a small grey dashed circle, "No data" in the legend (a null size
+    would not be drawn at all). Equirectangular projection fitted to the points — no tiles, so the SVG
+    stands alone in a page or a PDF report."""
     values = [
-        {"unit": label, "lat": lat, "lon": lon, "value": value, "reported": value is not None}
+        {"unit": label, "lat": lat, "lon": lon, "value": value, "status": NO_DATA if value is None else ""}
         for label, lat, lon, value in points
     ]
+    at = {
+        "longitude": {"field": "lon", "type": "quantitative"},
+        "latitude": {"field": "lat", "type": "quantitative"},
+    }
+    layers: list[dict[str, Any]] = [
+        {
+            "transform": [{"filter": "datum.value != null"}],
+            "mark": {
+                "type": "circle",
+                "opacity": 0.75,
+                "stroke": "#ffffff",
+                "strokeWidth": 1,
+                "color": "#0f5f57",
+            },
+            "encoding": {
+                **at,
+                "size": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": title,
+                    "scale": {"range": [40, 900], "zero": True},
+                    "legend": {"orient": "bottom", "direction": "horizontal"},
+                },
+                "tooltip": [{"field": "unit"}, {"field": "value", "title": title, "format": ",.4~g"}],
+            },
+        }
+    ]
+    if any(value is None for *_, value in points):
+        layers.append(
+            {
+                "transform": [{"filter": "datum.value == null"}],
+                "mark": {
+                    "type": "circle",
+                    "size": 110,
+                    "stroke": "#6f7a78",
+                    "strokeDash": [2, 2],
+                    "opacity": 1,
+                },
+                "encoding": {
+                    **at,
+                    "fill": _no_data_legend(),
+                    "tooltip": [{"field": "unit"}, {"field": "status"}],
+                },
+            }
+        )
+    layers.append(
+        {
+            "mark": {"type": "text", "dy": -18, "fontSize": 11, "color": "#334"},
+            "encoding": {**at, "text": {"field": "unit"}},
+        }
+    )
     return {
         "$schema": SCHEMA,
         "width": width,
@@ -83,42 +136,22 @@ def map_spec(
         "padding": 24,
         "projection": {"type": "equirectangular"},
         "data": {"values": values},
-        "layer": [
-            {
-                "mark": {"type": "circle", "opacity": 0.75, "stroke": "#ffffff", "strokeWidth": 1},
-                "encoding": {
-                    "longitude": {"field": "lon", "type": "quantitative"},
-                    "latitude": {"field": "lat", "type": "quantitative"},
-                    "size": {
-                        "field": "value",
-                        "type": "quantitative",
-                        "title": title,
-                        "scale": {"range": [40, 900], "zero": True},
-                        "legend": {"orient": "bottom", "direction": "horizontal"},
-                    },
-                    "color": {
-                        "field": "reported",
-                        "type": "nominal",
-                        "scale": {"domain": [True, False], "range": ["#0f5f57", "#9aa5a3"]},
-                        "legend": None,
-                    },
-                    "tooltip": [{"field": "unit"}, {"field": "value", "title": title, "format": ",.4~g"}],
-                },
-            },
-            {
-                "mark": {"type": "text", "dy": -18, "fontSize": 11, "color": "#334"},
-                "encoding": {
-                    "longitude": {"field": "lon", "type": "quantitative"},
-                    "latitude": {"field": "lat", "type": "quantitative"},
-                    "text": {"field": "unit"},
-                },
-            },
-        ],
+        "layer": layers,
         "config": CONFIG,
     }
 
 
-NO_DATA = "No data"
+def _no_data_legend() -> dict[str, Any]:
+    """A constant grey fill with its own legend entry, "No data" (a separate channel from the colour or
+    size scale of the values, so both legends show)."""
+    return {
+        "datum": NO_DATA,
+        "type": "nominal",
+        "scale": {"domain": [NO_DATA], "range": ["#e4e7e6"]},
+        "legend": {"orient": "bottom", "title": None, "symbolType": "square"},
+    }
+
+
 MAX_LABELS = 40  # more names than this on one map is clutter: the table under it lists them all
 
 
@@ -155,12 +188,7 @@ def choropleth_spec(
         "scale": {"scheme": "tealblues", "zero": False},
         "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 220, "format": ",.4~g"},
     }
-    no_data = {
-        "datum": NO_DATA,
-        "type": "nominal",
-        "scale": {"domain": [NO_DATA], "range": ["#e4e7e6"]},
-        "legend": {"orient": "bottom", "title": None, "symbolType": "square"},
-    }
+    no_data = _no_data_legend()
     shape_mark = {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.8}
     point_at = {
         "longitude": {"field": "lon", "type": "quantitative"},

@@ -203,3 +203,10 @@ def test_many_detailed_boundaries_are_drawn_with_no_detail_below_a_pixel(
     assert drawn < stored / 2  # 80 stars 0.4° wide on a 10° map: a pixel is ≈ 0.016°, their points less
     svg = render_svg(charts.unit_map_spec(found.shapes, found.points, title="meetings"))
     assert svg.count('aria-roledescription="geoshape"') == 80
+
+
+def test_the_point_map_draws_units_without_data_too() -> None:
+    svg = render_svg(charts.map_spec([("A", -1.0, 36.0, 5.0), ("B", -2.0, 37.0, None)], title="meetings"))
+    assert svg.count('aria-roledescription="circle"') == 2
+    assert "No data" in svg
+    assert "No data" not in render_svg(charts.map_spec([("A", -1.0, 36.0, 5.0)], title="meetings"))
