@@ -253,13 +253,20 @@ def reaggregate(*, collective: Collective) -> Rebuilt:
                 )
             )
             nodes = ", ".join(f"m.{level}" for level in levels)
-            cursor.execute(
-                f"INSERT INTO measurement_node_stage SELECT v.indicator_id, v.period_id, v.option, {nodes}, "
-                "COALESCE(SUM(v.value), 0), COUNT(v.value), COUNT(*), MIN(v.value), MAX(v.value) "
-                f"FROM {VALUES} v JOIN measurement_node_map m ON m.group_id = v.group_id "
-                f"WHERE v.collective_id = %s GROUP BY v.indicator_id, v.period_id, v.option, {nodes}",
-                [collective.pk],
-            )
+            if not is_postgres():
+                # SQLite sorts for GROUP BY; helper threads halve the sort of ten million rows here.
+                cursor.execute("PRAGMA threads = 4")
+            try:
+                cursor.execute(
+                    "INSERT INTO measurement_node_stage SELECT v.indicator_id, v.period_id, v.option, "
+                    f"{nodes}, COALESCE(SUM(v.value), 0), COUNT(v.value), COUNT(*), MIN(v.value), "
+                    f"MAX(v.value) FROM {VALUES} v JOIN measurement_node_map m ON m.group_id = v.group_id "
+                    f"WHERE v.collective_id = %s GROUP BY v.indicator_id, v.period_id, v.option, {nodes}",
+                    [collective.pk],
+                )
+            finally:
+                if not is_postgres():
+                    cursor.execute("PRAGMA threads = 0")
             for level in levels:
                 cursor.execute(
                     f"INSERT INTO {TABLE} (collective_id, indicator_id, period_id, node_id, option, total, "
