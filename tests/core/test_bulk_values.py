@@ -217,6 +217,16 @@ def test_a_choice_is_read_by_value_or_label_in_any_case():
     assert str(error.value) == "'queen' is not a known role: use one of lead, member."
 
 
+def test_a_choice_looked_up_without_raising_gives_none_for_unknown_text():
+    roles = Choices([("lead", "Group lead"), ("member", "Member")], what="role")
+    assert (roles.get("Group LEAD"), roles.get("member"), roles.get("queen"), roles.get("")) == (
+        "lead",
+        "member",
+        None,
+        None,
+    )
+
+
 def test_a_value_wins_over_a_label_that_spells_it():
     confusing = Choices([("a", "B"), ("b", "Bee")], what="thing")
     assert confusing.parse("b") == "b"
