@@ -15,8 +15,8 @@ Three pieces keep the rows right:
 - the database clears `AggregateState.current` when a group moves or is deleted (a trigger, migration
   0007), and while it is not current rollups read the values and the writer skips the upkeep.
 
-`rollup_from_aggregates` answers a rollup from these rows only when that gives exactly what the value
-scan would: the viewer sees every value of the area (a superuser or an admin of the collective; a
+`answers` lets `selectors.rollup` read these rows (`partials`) only when they give exactly what the
+value scan would: the viewer sees every value of the area (a superuser or an admin of the collective; a
 coordinator or lead over a subtree holding the area), the area is the collective or a subtree whose
 children are nodes, and the indicator's rule adds up from per-period partials (sum, average, min, max;
 "last" and "count" only within one period, since they need to know each group across periods).
