@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from minga.core.scoping import scope_for
 from minga.measurement import periods, selectors
 from minga.measurement.models import Aggregation, ValidationRule, ValueType
 from tests.factories.architecture import make_group
@@ -153,6 +154,37 @@ def test_completeness_on_time_late_missing(world: Any) -> None:
     assert {g.name for g in result.missing_groups} == {"Mombasa Women", extra.name}
     mine = selectors.completeness(viewer=world.coordinator_a, area=selectors.Area(world.alpha), period=march)
     assert mine.expected == 2  # region A's two groups only
+
+
+def test_completeness_reads_each_groups_first_entry_in_one_query(
+    world: Any, django_assert_num_queries: Any
+) -> None:
+    indicator, other = make_indicator(world.alpha), make_indicator(world.alpha, code="other")
+    march = make_period(world.alpha, "202603", due_on=dt.date(2026, 4, 10))
+    # Kibera's first entry is on time, a later one is not; Mombasa's only entry is late.
+    make_value(indicator, world.kibera, march, 1, created_at=dt.datetime(2026, 4, 2, tzinfo=dt.UTC))
+    make_value(other, world.kibera, march, 1, created_at=dt.datetime(2026, 4, 30, tzinfo=dt.UTC))
+    make_value(indicator, world.mombasa, march, 1, created_at=dt.datetime(2026, 4, 11, tzinfo=dt.UTC))
+    for n in range(30):
+        make_group(world.alpha, parent=world.region_b, name=f"Coast group {n}")
+    scope_for(world.admin)  # the viewer's scope is loaded once per request
+    with django_assert_num_queries(1):
+        result = selectors.completeness(
+            viewer=world.admin, area=selectors.Area(world.alpha), period=march, list_limit=5
+        )
+    assert (result.expected, result.on_time, result.late, result.missing) == (32, 1, 1, 30)
+    assert len(result.reports) == 5
+    first = {
+        r.name: r.first_entry
+        for r in selectors.completeness(
+            viewer=world.admin, area=selectors.Area(world.alpha), period=march
+        ).reports
+        if r.first_entry
+    }
+    assert first == {
+        "Kibera Youth": dt.datetime(2026, 4, 2, tzinfo=dt.UTC),
+        "Mombasa Women": dt.datetime(2026, 4, 11, tzinfo=dt.UTC),
+    }
 
 
 def test_validation_report(world: Any) -> None:
