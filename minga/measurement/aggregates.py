@@ -164,9 +164,10 @@ class Deltas:
         if not self.cells:
             return
         t = TABLE
+        # In key order, so two batches touching the same rows lock them in the same order (no deadlock).
         rows = [
             (collective_id, i, p, n, o, c[0], c[1], c[2], c[3], c[4])
-            for (i, p, n, o), c in self.cells.items()
+            for (i, p, n, o), c in sorted(self.cells.items())
             if c[2] or c[1] or c[0] or c[3] is not None
         ]
         with connection.cursor() as cursor:
@@ -187,11 +188,11 @@ class Deltas:
             cursor.executemany(
                 f"DELETE FROM {t} WHERE indicator_id = %s AND period_id = %s AND node_id = %s "
                 "AND option = %s AND reported <= 0",
-                list(self.removed),
+                sorted(self.removed),
             )
             extremes = [
                 (i, p, o, path + "%") * 2 + (i, p, n, o, low, high)
-                for (i, p, n, o), (low, high, path) in self.removed.items()
+                for (i, p, n, o), (low, high, path) in sorted(self.removed.items())
                 if low is not None
             ]
             value_of = (
