@@ -244,3 +244,33 @@ def test_every_app_adds_its_part_and_search_is_ready_at_once(tiny: DemoResult) -
     assert collective is not None
     # The groups and activities were indexed as the demo finished: the first search has nothing to catch up.
     assert search_index_stale(collective.pk) is False
+
+
+def test_the_demos_dashboards_read_the_pre_aggregated_rollups(tiny: DemoResult) -> None:
+    from minga.measurement import aggregates, selectors
+    from minga.measurement.models import Aggregation, DataValue, Indicator, ReportingPeriod, ValueAggregate
+
+    collective = demo_collective()
+    assert collective is not None
+    assert aggregates.is_current(collective.pk)
+    assert ValueAggregate.objects.filter(collective=collective).exists()
+    admin = get_user_model().objects.get(email="admin@demo.minga.local")
+    indicator = (
+        Indicator.objects.filter(collective=collective, aggregation=Aggregation.SUM)
+        .filter(pk__in=DataValue.objects.values("indicator_id"))
+        .first()
+    )
+    assert indicator is not None
+    periods = list(
+        ReportingPeriod.objects.filter(values__indicator=indicator).distinct().order_by("-start")[:12]
+    )
+    root = Group.objects.get(collective=collective, depth=0, layer="network", country_code="KE")
+    area = selectors.Area(collective, group=root)
+    answer = selectors.rollup(viewer=admin, indicator=indicator, area=area, period_list=periods, by="child")
+    assert answer.from_aggregates
+    expected = sum(
+        DataValue.objects.filter(
+            indicator=indicator, period__in=periods, group__path__startswith=root.path, option=0
+        ).values_list("value", flat=True)
+    )
+    assert answer.total == pytest.approx(expected)

@@ -444,3 +444,12 @@ def _approvals(collective: Collective, actor: Any, months: list[tuple[Any, int]]
     ]
     Approval.objects.bulk_create(made, batch_size=2_000)
     return len(made)
+
+
+def finish(*, collective: Collective, progress: Any) -> dict[str, int]:
+    """Build the pre-aggregated rollups once every app has written its values (they are loaded raw, as
+    a restore would be), so the demo's dashboards read them as a real collective's would."""
+    from minga.measurement.aggregates import reaggregate
+
+    progress.step("Measurement: pre-aggregated rollups")
+    return {"aggregate_rows": reaggregate(collective=collective).rows}

@@ -29,6 +29,9 @@ ALLOWED_WITHOUT_VISIBLE_TO: dict[str, str] = {
     "people.Invitation": "reached by token hash",
     # Append-only log; read by the audit pages of an accessed object (`AuditEntry.objects.for_object`).
     "core.AuditEntry": "read for an accessed object",
+    # Bookkeeping of the pre-aggregated rollups (one flag per collective), read only inside the rollup
+    # selectors after they decided the viewer sees the whole area (`measurement.aggregates.answers`).
+    "measurement.AggregateState": "internal flag read by the scoped rollup selectors",
 }
 
 SCOPE_ROOTS = ("architecture.Group", "core.Collective")
