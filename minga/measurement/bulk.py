@@ -38,7 +38,8 @@ class DataValueImporter(Importer):
                 period=row.values.get("period", ""),
                 option=row.values.get("option", ""),
                 value=row.values.get("value", ""),
-                comment=row.values.get("comment", ""),
+                # A file without a comment column leaves stored comments alone; an empty cell clears one.
+                comment=row.values["comment"] if "comment" in self.present else None,
                 location=row.number,
             )
             for row in rows

@@ -93,7 +93,7 @@ class WideValueImporter(Importer):
                         )
                     )
                     continue
-                items.append(ValueIn(code, group, period, cell, option, "", len(cells)))
+                items.append(ValueIn(code, group, period, cell, option, None, len(cells)))
                 cells.append((row, header))
         if problems:  # a row with a bad cell is written not at all
             items = [item for item in items if cells[item.location][0].number not in problems]

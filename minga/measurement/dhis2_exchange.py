@@ -339,7 +339,7 @@ def _resolve(
         period=period,
         option=option,
         value=value,
-        comment=_text(raw, "comment"),
+        comment=None if raw.get("comment") is None else _text(raw, "comment"),
         location=index,
     )
     return item, sent

@@ -69,7 +69,7 @@ class ValueIn:
     period: str
     value: Any
     option: str = ""
-    comment: str = ""
+    comment: str | None = None  # None: not sent, so a stored comment stays as it is
     location: int = 0
 
 
@@ -406,7 +406,7 @@ class ValueWriter:
             or not raw.isdigit()
             or not raw.isascii()
             or indicator.value_type not in _PLAIN_NUMBERS
-            or len(item.comment) > 500
+            or len(item.comment or "") > 500
         ):
             return None
         reach = self.reach.get(group[0])
@@ -553,7 +553,7 @@ class ValueWriter:
                     deletes.append((r, old))
             elif old is None:
                 creates.append(r)
-            elif old[1] == r.value and old[2] == r.text and old[3] == (r.item.comment or ""):
+            elif old[1] == r.value and old[2] == r.text and r.item.comment in (None, old[3]):
                 outcome.unchanged += 1
             else:
                 updates.append((r, old))
@@ -644,7 +644,15 @@ class ValueWriter:
             VALUE_TABLE,
             ("value", "text", "comment", "source", "entered_by_id", "updated_at"),
             [
-                (r.value, r.text, r.item.comment or "", self.source, user_id, now, old[0])
+                (
+                    r.value,
+                    r.text,
+                    old[3] if r.item.comment is None else r.item.comment,
+                    self.source,
+                    user_id,
+                    now,
+                    old[0],
+                )
                 for r, old in updates
             ],
         )
@@ -740,7 +748,7 @@ def values_from(rows: Iterable[dict[str, Any]]) -> list[ValueIn]:
             period=str(row.get("period", "") or ""),
             option=str(row.get("option", "") or ""),
             value=row.get("value"),
-            comment=str(row.get("comment", "") or ""),
+            comment=None if row.get("comment") is None else str(row["comment"]),
             location=index,
         )
         for index, row in enumerate(rows)

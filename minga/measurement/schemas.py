@@ -19,7 +19,9 @@ class ValueItem(Schema):
     period: str = Field(description="ISO period: 2026W05, 202603, 2026Q1 or 2026.", max_length=12)
     option: str = Field("", description="Disaggregation option code (e.g. f.15-24); blank if none.")
     value: Any = Field(None, description='Number, yes/no, or text; null or "" deletes the stored value.')
-    comment: str = Field("", max_length=500)
+    comment: str | None = Field(
+        None, max_length=500, description='Omitted or null: the stored comment stays; "" clears it.'
+    )
 
 
 class DataValuesIn(Schema):

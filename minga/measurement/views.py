@@ -293,7 +293,7 @@ def _save_grid(
                     period=spec.code,
                     option=codes.get(option, ""),
                     value=request.POST.get(f"v-{key}", ""),
-                    comment=request.POST.get(f"c-{key}", ""),
+                    comment=request.POST.get(f"c-{key}"),  # no comment field: the stored one stays
                     location=len(items),
                 )
             )
@@ -325,7 +325,7 @@ def entry_cell(request: HttpRequest, slug: str, group_id: int, period: str) -> H
         period=spec.code,
         option=request.POST.get("option", ""),
         value=request.POST.get(f"v-{key}", ""),
-        comment=request.POST.get(f"c-{key}", ""),
+        comment=request.POST.get(f"c-{key}"),  # no comment field: the stored one stays
     )
     outcome = services.datavalues_upsert(
         actor=request.user, collective=collective, values=[item], source=DataValue.Source.WEB
