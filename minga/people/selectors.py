@@ -202,29 +202,34 @@ def person_export_copy_sql(
     except EmptyResultSet:
         return None  # a queryset known to be empty (a visitor's, a filter matching nothing): no query
 
+    # The skills joined once per person: OFFSET 0 keeps the planner from folding the subquery into the
+    # outer one, which would compute the joined text again for each reference to it.
     skills = (
-        "CASE WHEN jsonb_typeof(p.x_skills::jsonb) = 'array' "
-        "THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(p.x_skills::jsonb)), '; ') "
-        "ELSE p.x_skills::jsonb #>> '{}' END"
+        "CASE WHEN jsonb_typeof(pp.x_skills::jsonb) = 'array' "
+        "THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(pp.x_skills::jsonb)), '; ') "
+        "ELSE pp.x_skills::jsonb #>> '{}' END"
     )
-    texts = [
-        "p.external_id",
-        "p.email",
-        "p.full_name",
-        "p.preferred_language",
-        skills,
-        "p.x_purpose",
-        "m.x_code",
-    ]
-    # `neutralise` as a pattern: any apostrophes, then a trigger ("-" last, so it is not a range).
-    pattern = "^'*[" + "".join(t for t in FORMULA_TRIGGERS if t != "-") + "-]"
-    cells = [f"NULLIF(CASE WHEN ({t}) ~ %s THEN '''' || ({t}) ELSE ({t}) END, '')" for t in texts]
+    texts = ["external_id", "email", "full_name", "preferred_language", "x_skills_text", "x_purpose"]
+    # `neutralise` in SQL: any apostrophes then a trigger at the start get one more apostrophe in front
+    # ("-" last in the class, so it is not a range); the regular expression runs only for text whose
+    # first character could start one.
+    pattern = "^('*[" + "".join(t for t in FORMULA_TRIGGERS if t != "-") + "-])"
+    first = sorted(NEUTRALISE_FIRST)
+
+    def cell(column: str) -> str:
+        return (
+            f"NULLIF(CASE WHEN left({column}, 1) = ANY(%s) "
+            f"THEN regexp_replace({column}, %s, '''\\1') ELSE {column} END, '')"
+        )
+
+    cells = [cell(f"p.{name}") for name in texts]
     sql = (
-        f"SELECT {', '.join(cells[:6])}, p.x_given, {cells[6]}, NULLIF(m.role, ''), m.x_since "
-        f"FROM ({people_sql}) p LEFT JOIN ({member_sql}) m ON m.person_id = p.id "
+        f"SELECT {', '.join(cells)}, p.x_given, {cell('m.x_code')}, NULLIF(m.role, ''), m.x_since "
+        f"FROM (SELECT pp.*, {skills} AS x_skills_text FROM ({people_sql}) pp OFFSET 0) p "
+        f"LEFT JOIN ({member_sql}) m ON m.person_id = p.id "
         'ORDER BY p.id, m.x_code COLLATE "C", m.role COLLATE "C", m.x_since'
     )
-    return sql, [*[pattern] * len(texts), *people_params, *member_params]
+    return sql, [*[first, pattern] * (len(texts) + 1), *people_params, *member_params]
 
 
 def _as_text(expression: Any) -> Cast:
