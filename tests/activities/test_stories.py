@@ -42,7 +42,7 @@ def test_the_teller_withdraws_her_consent_from_the_story_page(client, world, tel
 
 
 def test_the_story_list_points_a_teller_to_her_stories(client, world, teller):
-    user, story = teller
+    user, _story = teller
     make_story(world.kibera, title="Someone else's story")
     client.force_login(user)
     listing = reverse("activities:story_list", args=["alpha"])
