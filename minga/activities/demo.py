@@ -673,7 +673,7 @@ def populate(
                 group_id=g["id"],
                 title=title,
                 text=text,
-                teller_name=f"{rng.choice(TELLERS)}, {g['name']}",
+                teller_name=rng.choice(TELLERS),  # the list and the page show the group beside it
                 consent_note=rng.choice(CONSENT_NOTES),
                 consent_recorded_at=now,
                 told_on=_on(today, rng),
