@@ -121,11 +121,21 @@ LINK_FIELDS: dict[str, tuple[str, Any]] = {
 }
 
 
-def _links(user: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """Pop `indicator_ids`, `practice_ids`, `resource_ids` from `data` as visible objects (None stays
-    None: the link is left alone)."""
+# The same for a story's links.
+STORY_LINK_FIELDS: dict[str, tuple[str, Any]] = {
+    "activity_ids": ("activities", Activity),
+    "outcome_ids": ("outcomes", Outcome),
+    "group_ids": ("groups", Group),
+}
+
+
+def _links(
+    user: Any, data: dict[str, Any], fields: dict[str, tuple[str, Any]] = LINK_FIELDS
+) -> dict[str, Any]:
+    """Pop the id lists of `fields` (by default `indicator_ids`, `practice_ids`, `resource_ids`) from
+    `data` as visible objects (None stays None: the link is left alone)."""
     links: dict[str, Any] = {}
-    for field, (name, model) in LINK_FIELDS.items():
+    for field, (name, model) in fields.items():
         if field in data:
             ids = data.pop(field)
             links[name] = None if ids is None else references(field, model.objects.visible_to(user), ids)
@@ -681,38 +691,21 @@ def create_story(request: ApiRequest, payload: StoryIn) -> Status[Story]:
     teller = None
     if payload.teller_id is not None:
         teller = reference("teller_id", access_person, user, payload.teller_id)
+    data = payload.model_dump(exclude={"collective", "group_id", "teller_id"})
+    links = _links(user, data, STORY_LINK_FIELDS)
     with fields_as(NAMES):
         story = services.story_create(
-            actor=user,
-            collective=collective,
-            group=group,
-            teller=teller,
-            **_story_links(user, payload.activity_ids, payload.outcome_ids, payload.group_ids),
-            **payload.model_dump(
-                exclude={"collective", "group_id", "teller_id", "activity_ids", "outcome_ids", "group_ids"}
-            ),
+            actor=user, collective=collective, group=group, teller=teller, **links, **data
         )
     return Status(201, _stories(user).get(pk=story.pk))
-
-
-def _story_links(
-    user: Any, activity_ids: list[int] | None, outcome_ids: list[int] | None, group_ids: list[int] | None
-) -> dict[str, Any]:
-    """The linked records named by id, each one the caller may see (None: leave the links alone)."""
-    pairs = (
-        ("activities", "activity_ids", Activity.objects.visible_to(user), activity_ids),
-        ("outcomes", "outcome_ids", Outcome.objects.visible_to(user), outcome_ids),
-        ("groups", "group_ids", Group.objects.visible_to(user), group_ids),
-    )
-    return {name: references(field, visible, ids) for name, field, visible, ids in pairs if ids is not None}
 
 
 @router.patch("/stories/{story_id}", response={200: StoryOut, **ERROR_RESPONSES})
 @idempotent
 def update_story(request: ApiRequest, story_id: int, payload: StoryPatch) -> Story:
     story = access_story(request.auth, story_id, for_edit=True)
-    changes = payload.model_dump(exclude_unset=True, exclude={"activity_ids", "outcome_ids", "group_ids"})
-    links = _story_links(request.auth, payload.activity_ids, payload.outcome_ids, payload.group_ids)
+    changes = payload.model_dump(exclude_unset=True)
+    links = _links(request.auth, changes, STORY_LINK_FIELDS)
     with fields_as(NAMES):
         services.story_update(actor=request.auth, story=story, **links, **changes)
     result: Story = _stories(request.auth).get(pk=story.pk)

@@ -196,19 +196,19 @@ def _outcome_form(
     )
 
 
-def _outcome_links(user: Any, collective: Collective, data: dict[str, Any]) -> dict[str, Any]:
+def _picked(
+    user: Any, collective: Collective, data: dict[str, Any], fields: dict[str, type[Any]]
+) -> dict[str, Any]:
+    """Pop each multiple-choice field of `fields` from a form's `data` as the records it picked, among
+    those of `collective` that `user` sees (the form offered no others)."""
     return {
-        "contributing_groups": list(
-            Group.objects.visible_to(user).filter(
-                collective=collective, pk__in=data.pop("contributing_groups")
-            )
-        ),
-        "contributing_activities": list(
-            Activity.objects.visible_to(user).filter(
-                collective=collective, pk__in=data.pop("contributing_activities")
-            )
-        ),
+        name: list(model.objects.visible_to(user).filter(collective=collective, pk__in=data.pop(name)))
+        for name, model in fields.items()
     }
+
+
+OUTCOME_LINKS = {"contributing_groups": Group, "contributing_activities": Activity}
+STORY_LINKS = {"groups": Group, "activities": Activity, "outcomes": Outcome}
 
 
 @login_required
@@ -221,7 +221,7 @@ def outcome_create(request: HttpRequest, slug: str) -> HttpResponse:
         data = dict(form.cleaned_data)
         try:
             group = access_group(user, data.pop("group"), collective=collective)
-            links = _outcome_links(user, collective, data)
+            links = _picked(user, collective, data, OUTCOME_LINKS)
             outcome = services.outcome_create(actor=user, collective=collective, group=group, **links, **data)
         except DomainError as error:
             add_problems(form, error, aliases={"actor": "actor_changed"})
@@ -248,7 +248,7 @@ def outcome_edit(request: HttpRequest, slug: str, outcome_id: int) -> HttpRespon
         data = dict(form.cleaned_data)
         data.pop("group")
         try:
-            links = _outcome_links(user, collective, data)
+            links = _picked(user, collective, data, OUTCOME_LINKS)
             services.outcome_update(actor=user, outcome=outcome, **links, **data)
         except DomainError as error:
             add_problems(form, error, aliases={"actor": "actor_changed"})
@@ -375,21 +375,6 @@ def _story_form(
     )
 
 
-def _story_links(user: Any, collective: Collective, data: dict[str, Any]) -> dict[str, Any]:
-    """The linked records the form picked, among those `user` sees (the form offered no others)."""
-    return {
-        "groups": list(
-            Group.objects.visible_to(user).filter(collective=collective, pk__in=data.pop("groups"))
-        ),
-        "activities": list(
-            Activity.objects.visible_to(user).filter(collective=collective, pk__in=data.pop("activities"))
-        ),
-        "outcomes": list(
-            Outcome.objects.visible_to(user).filter(collective=collective, pk__in=data.pop("outcomes"))
-        ),
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def story_create(request: HttpRequest, slug: str) -> HttpResponse:
@@ -400,7 +385,7 @@ def story_create(request: HttpRequest, slug: str) -> HttpResponse:
         data = dict(form.cleaned_data)
         try:
             group = access_group(user, data.pop("group"), collective=collective)
-            links = _story_links(user, collective, data)
+            links = _picked(user, collective, data, STORY_LINKS)
             story = services.story_create(actor=user, collective=collective, group=group, **links, **data)
         except DomainError as error:
             add_problems(form, error)
@@ -428,7 +413,7 @@ def story_edit(request: HttpRequest, slug: str, story_id: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         data.pop("group")  # a story stays with the group it was told in
         try:
-            links = _story_links(user, collective, data)
+            links = _picked(user, collective, data, STORY_LINKS)
             services.story_update(actor=user, story=story, **links, **data)
         except DomainError as error:
             add_problems(form, error)
