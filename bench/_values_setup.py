@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench._scratch import median_p95
 
 VALUE_COLUMNS = (
     "id", "collective_id", "indicator_id", "group_id", "period_id", "option", "value", "text", "comment",
@@ -232,3 +235,19 @@ def raw_insert_values(world: World, rows: Any, *, chunk: int = 5_000) -> int:
             )
             total += len(batch)
     return total
+
+
+def raw_batches_p95(world: World, batches: list[list[Any]]) -> float:
+    """The raw baseline of the batch benchmarks: p95 milliseconds of inserting each batch straight into
+    the table. The rows are deleted again and the aggregates rebuilt, so the measured runs that follow
+    start empty with aggregates current and kept in step, as in production."""
+    from minga.measurement.models import DataValue
+
+    timings = []
+    for batch in batches:
+        started = time.perf_counter()
+        raw_insert_values(world, batch)
+        timings.append((time.perf_counter() - started) * 1000)
+    DataValue.objects.filter(collective=world.collective)._raw_delete(DataValue.objects.db)
+    reaggregate(world)
+    return median_p95(timings)[1]

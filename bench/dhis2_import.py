@@ -20,7 +20,7 @@ import sys
 import time
 
 from bench._scratch import emit, median_p95, scratch_database, use_in_process
-from bench._values_setup import build_world, raw_insert_values, value_rows
+from bench._values_setup import build_world, raw_batches_p95, value_rows
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -38,7 +38,6 @@ def run(argv: list[str] | None = None) -> int:
 
         from minga.core.services import api_token_create
         from minga.measurement.dhis2_exchange import MappingTable, dhis2_mappings_generate
-        from minga.measurement.models import DataValue
 
         world = build_world(groups=args.groups, indicators=args.indicators, months=12)
         dhis2_mappings_generate(actor=world.admin, collective=world.collective, kinds=["indicator", "group"])
@@ -49,13 +48,7 @@ def run(argv: list[str] | None = None) -> int:
         batches = [rows[n * args.batch : (n + 1) * args.batch] for n in range(args.repeat)]
         common = {"database": args.database, "rows": args.batch}
 
-        raw_ms = []
-        for batch in batches:
-            started = time.perf_counter()
-            raw_insert_values(world, batch)
-            raw_ms.append((time.perf_counter() - started) * 1000)
-        DataValue.objects.filter(collective=world.collective)._raw_delete(DataValue.objects.db)
-        _, raw_p95 = median_p95(raw_ms)
+        raw_p95 = raw_batches_p95(world, batches)
         emit(bench="dhis2-import-raw-insert", **common, p95_ms=raw_p95, ratio_to_raw=1.0)
 
         url = f"/api/v1/dhis2/datavaluesets?collective={world.collective.slug}"

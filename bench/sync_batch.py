@@ -19,7 +19,7 @@ import sys
 import time
 
 from bench._scratch import emit, median_p95, scratch_database, use_in_process
-from bench._values_setup import build_world, raw_insert_values, reaggregate, value_rows
+from bench._values_setup import build_world, raw_batches_p95, value_rows
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -36,7 +36,6 @@ def run(argv: list[str] | None = None) -> int:
         from django.test import Client
 
         from minga.core.services import api_token_create
-        from minga.measurement.models import DataValue
 
         world = build_world(groups=args.groups, indicators=args.indicators, months=12)
         _, token = api_token_create(actor=world.admin, user=world.admin, name="bench")
@@ -45,14 +44,7 @@ def run(argv: list[str] | None = None) -> int:
         batches = [rows[n * args.batch : (n + 1) * args.batch] for n in range(args.repeat)]
         common = {"database": args.database, "rows": args.batch}
 
-        raw_ms = []
-        for batch in batches:
-            started = time.perf_counter()
-            raw_insert_values(world, batch)
-            raw_ms.append((time.perf_counter() - started) * 1000)
-        DataValue.objects.filter(collective=world.collective)._raw_delete(DataValue.objects.db)
-        reaggregate(world)  # aggregates current: each batch keeps them in step, as in production
-        _, raw_p95 = median_p95(raw_ms)
+        raw_p95 = raw_batches_p95(world, batches)
         emit(bench="sync-batch-raw-insert", **common, p95_ms=raw_p95, ratio_to_raw=1.0)
 
         # Warm up: the first request loads the URLconf, the API's routes and schemas.
