@@ -911,6 +911,13 @@ class PeopleRecordType(RecordType):
 
         return person_export_csv_rows(user=actor, collective=collective, params=filters)
 
+    def export_csv_joined(
+        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
+    ) -> Iterable[Sequence[bytes]] | None:
+        from minga.people.selectors import person_export_csv_joined
+
+        return person_export_csv_joined(user=actor, collective=collective, params=filters)
+
     def export_csv_copy(
         self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
     ) -> tuple[str, Sequence[Any]] | None:

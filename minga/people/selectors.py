@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -31,7 +32,9 @@ from django.db.models.functions import Cast, Left
 from django.db.models.sql.constants import MULTI
 
 from minga.architecture.models import Group
+from minga.core.bulk.export import JOIN_BYTE
 from minga.core.bulk.formats import FORMULA_TRIGGERS, NEUTRALISE_FIRST, export_cell, neutralise
+from minga.core.bulk.sql import is_postgres
 from minga.core.choices import ROLE_RANK, Role
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
@@ -189,6 +192,105 @@ def _person_export(
                     yield (*person, *membership)
 
 
+def person_export_csv_joined(
+    *, user: Any, collective: Collective, params: Mapping[str, str]
+) -> Iterator[list[bytes]] | None:
+    """On SQLite, the rows of `person_export_rows` for `RecordType.export_csv_joined`: blocks of rows,
+    each row its cells as UTF-8 joined by `JOIN_BYTE`, skills joined with "; ", neither neutralised nor
+    quoted. None on PostgreSQL (COPY writes its CSV)."""
+    if is_postgres():
+        return None
+    return _person_joined(user=user, collective=collective, params=params)
+
+
+def _person_joined(*, user: Any, collective: Collective, params: Mapping[str, str]) -> Iterator[list[bytes]]:
+    """The same two scoped streams as `_person_export`, but SQLite writes each person's cells, and each
+    membership's, as one joined value, and a chunk's rows are put together by C loops (zip, map, join)
+    when every person holds one membership: nothing in Python looks at a cell."""
+    filters, people, memberships = _export_querysets(user=user, collective=collective, params=params)
+    try:
+        people_sql, people_params = people.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return  # a visitor's, a filter matching nothing: no rows
+    sep = "x'ff'"  # JOIN_BYTE: || takes a blob's bytes as they are
+    # The skills (JSON text) come apart, to be joined in Python through a memo (a small vocabulary).
+    sql = (
+        f"SELECT p.id, CAST(p.external_id || {sep} || p.email || {sep} || p.full_name || {sep} || "
+        f"p.preferred_language || {sep} AS BLOB), CAST(p.x_skills AS BLOB), "
+        f"CAST({sep} || p.x_purpose || {sep} || ifnull(p.x_given, '') AS BLOB) "
+        f"FROM ({people_sql}) p ORDER BY p.id"
+    )
+    skills = _JoinedSkills()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, people_params)
+        while chunk := cursor.fetchmany(EXPORT_CHUNK):
+            ids, heads, texts, tails = zip(*chunk, strict=True)
+            held = _joined_memberships(memberships, ids, thinned=filters.active)
+            holders, cells = zip(*held, strict=True) if held else ((), ())
+            joined_skills = map(skills.__getitem__, texts)
+            if holders == ids:
+                # Each person holds one membership: the common case, put together without a Python loop.
+                yield list(map(b"".join, zip(heads, joined_skills, tails, cells, strict=True)))
+            else:
+                yield _merged(ids, map(b"".join, zip(heads, joined_skills, tails, strict=True)), held)
+
+
+def _joined_memberships(
+    memberships: QuerySet[Any], ids: tuple[int, ...], *, thinned: bool
+) -> list[tuple[int, bytes]]:
+    """(person id, the membership's cells joined, after a `JOIN_BYTE`) of a chunk's people (`ids`,
+    ascending), by person: an index range scan, by their ids too when filters thin the people out."""
+    in_chunk = memberships.filter(person_id__gte=ids[0], person_id__lte=ids[-1]).order_by()
+    if thinned:
+        in_chunk = in_chunk.filter(person_id__in=ids)
+    try:
+        member_sql, member_params = in_chunk.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    sep = "x'ff'"
+    sql = (
+        f"SELECT m.person_id, CAST({sep} || m.x_code || {sep} || m.role || {sep} || ifnull(m.x_since, '') "
+        f"AS BLOB) FROM ({member_sql}) m ORDER BY m.person_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, member_params)
+        return cursor.fetchall()
+
+
+def _merged(ids: tuple[int, ...], rows: Iterator[bytes], held: list[tuple[int, bytes]]) -> list[bytes]:
+    """A chunk's lines when some people hold no membership or several (those sorted as `_person_export`
+    sorts them: by group code as written, role, since)."""
+    by_person: dict[int, list[bytes]] = {}
+    for pk, cells in held:
+        by_person.setdefault(pk, []).append(cells)
+    lines: list[bytes] = []
+    for pk, person in zip(ids, rows, strict=True):
+        mine = by_person.get(pk)
+        if mine is None:
+            lines.append(person + _NO_MEMBERSHIP)
+            continue
+        if len(mine) > 1:
+            mine.sort(key=_membership_order)
+        lines.extend(person + cells for cells in mine)
+    return lines
+
+
+def _membership_order(cells: bytes) -> tuple[str | None, ...]:
+    _, code, role, since = (cell.decode() for cell in cells.split(JOIN_BYTE))
+    return (_csv_cell(code), role, since)
+
+
+class _JoinedSkills(dict[bytes, bytes]):
+    """Skills as stored (JSON text) → "a; b" in UTF-8, each distinct text decoded once, up to a bound."""
+
+    def __missing__(self, text: bytes) -> bytes:
+        cell = _skills_cell(text.decode(), csv_ready=False) if text else ()
+        joined = str(export_cell(cell)).encode()
+        if len(self) < SKILLS_MEMO:
+            self[text] = joined
+        return joined
+
+
 def person_export_copy_sql(
     *, user: Any, collective: Collective, params: Mapping[str, str]
 ) -> tuple[str, list[Any]] | None:
@@ -256,6 +358,7 @@ def _raw_rows(queryset: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
 _SKILLS: dict[str, Any] = {"[]": (), "": ()}
 _CSV_SKILLS: dict[str, Any] = {"[]": None, "": None}
 _UNSEEN = object()
+_NO_MEMBERSHIP = JOIN_BYTE * 3  # group, role and since left empty
 
 
 def _skills_cell(text: str, *, csv_ready: bool) -> Any:

@@ -147,6 +147,15 @@ class RecordType(ABC):
         million, so the writer need not look at every cell. None (the default): `export_rows`."""
         return None
 
+    def export_csv_joined(
+        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
+    ) -> Iterable[Sequence[bytes]] | None:
+        """Optionally, the rows of `export_rows` in blocks (lists), each row its cells' UTF-8 text joined
+        by `export.JOIN_BYTE`, written as `formats.export_cell` writes them but neither neutralised nor
+        quoted: `export.stream_joined` writes a block in one go when nothing in it needs either. For
+        record types exported by the million. None (the default): not offered."""
+        return None
+
     def export_csv_copy(
         self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
     ) -> tuple[str, Sequence[Any]] | None:
