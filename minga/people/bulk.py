@@ -12,7 +12,9 @@ import contextlib
 import datetime as dt
 import gc
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import operator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,7 @@ from django.utils import timezone
 from minga.architecture.models import Group
 from minga.core.bulk import ChunkOutcome, Column, Importer, RecordType, Rejection, SourceRow, register
 from minga.core.bulk.sql import allocate_ids, in_list, insert_rows, json_text, select, update_rows, utc_day
-from minga.core.bulk.values import CellError, Choices, parse_date, parse_email, parse_list
+from minga.core.bulk.values import CellError, Choices, is_plain_email, parse_date, parse_email, parse_list
 from minga.core.choices import ROLE_RANK, Role
 from minga.core.errors import Problem
 from minga.core.models import Collective
@@ -128,6 +130,47 @@ class _PersonRow:
     grant: str | None = None
 
 
+# Every character `str.strip()` removes (all are below U+3001): a stored value with one at an edge
+# would read back differently from a file, so the short path leaves such people to the full one.
+_EDGE_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+@dataclass(frozen=True)
+class _ShortPath:
+    """Where `PeopleImporter.skip_unchanged` finds each cell in a file's rows (None: not in the file)."""
+
+    compared_fields: tuple[str, ...]  # compared with the stored value as they are: keys and name
+    compared: Callable[[list[str]], tuple[str, ...]]  # those cells of a row, as a tuple
+    external_id: int | None
+    email: int | None
+    language: int | None
+    skills: int | None
+    purpose: int | None
+    day: int | None
+    group: int | None
+    role: int | None
+    since: int | None
+
+    @classmethod
+    def for_sources(cls, sources: Mapping[str, int]) -> _ShortPath | None:
+        fields = tuple(f for f in ("external_id", "email", "full_name") if f in sources)
+        if "full_name" not in sources or len(fields) < 2:
+            return None  # no key to find the person by
+        return cls(
+            compared_fields=fields,
+            compared=operator.itemgetter(*(sources[f] for f in fields)),
+            external_id=sources.get("external_id"),
+            email=sources.get("email"),
+            language=sources.get("preferred_language"),
+            skills=sources.get("skills"),
+            purpose=sources.get("consent_purpose"),
+            day=sources.get("consent_given_on"),
+            group=sources.get("group"),
+            role=sources.get("role"),
+            since=sources.get("member_since"),
+        )
+
+
 class PeopleImporter(Importer):
     def __init__(self, *, actor: Any, collective: Collective) -> None:
         super().__init__(actor=actor, collective=collective)
@@ -152,6 +195,9 @@ class PeopleImporter(Importer):
         ] = {}
         self._db_days: dict[dt.date, Any] = {}
         self._stored_moments: dict[str, dt.datetime] = {}
+        # The short path for unchanged rows (`skip_unchanged`): where its cells are, and raw cells read.
+        self._short: _ShortPath | bool | None = None
+        self._plain_days: dict[str, bool] = {}
 
     # Memoised conversions: a million rows repeat a few thousand dates and skill lists.
 
@@ -332,7 +378,6 @@ class PeopleImporter(Importer):
         outcome = ChunkOutcome()
         self.groups.load(r.values["group"] for r in rows)
         start = rows[0].number if rows else 0  # rows repeating an earlier chunk's go in the first round
-        rows = self._take_unchanged(rows, outcome)
         # A person may come back on later rows (one row per membership, as exports write them): each
         # round takes at most one row per person, so that a later row sees what an earlier one wrote.
         rounds: list[list[_PersonRow]] = [[]]
@@ -359,59 +404,120 @@ class PeopleImporter(Importer):
 
     # -- unchanged rows, the short way ----------------------------------------------------------------
 
-    def _take_unchanged(self, rows: Sequence[SourceRow], outcome: ChunkOutcome) -> Sequence[SourceRow]:
-        """Count as unchanged the rows whose cells are exactly what is stored now, and return the others.
+    def skip_unchanged(
+        self, rows: list[tuple[int, list[str]]], plain: list[bool]
+    ) -> tuple[list[tuple[int, list[str]]], int]:
+        """Count as unchanged the rows whose cells are exactly what is stored now; return the others.
 
-        Re-importing a file mostly finds people as the file left them. Comparing the cells' text with
-        the stored values, read as text, is much cheaper than parsing each row and comparing the parsed
-        values (`_parse`, `_normalised`, `_changes`), and it needs no record of earlier imports: the
-        comparison is with what is stored now, so an edit made since by any other path (the web, the API,
-        another import, an erasure) makes the row differ and take the full path. A row is taken here only
-        when the full path would find it valid and unchanged with nothing to write; anything else — a cell
-        written differently from how it is stored, a key repeated within the chunk, a membership to add —
-        goes the full way. Only for admins: others' rows need the per-person scoping of `_outside_reach`."""
+        Re-importing a file mostly finds people as the file left them. Comparing a row's cells, as read,
+        with the stored values read as text the way files write them is much cheaper than mapping and
+        parsing each row and comparing the parsed values (`_parse`, `_normalised`, `_changes`), and it needs
+        no record of earlier imports: the comparison is with what is stored now, so an edit made since by
+        any other path (the web, the API, another import, an erasure) makes the row differ and take the
+        full path. Only plain rows are looked at (cells the full path reads as they are: not padded, not
+        quoted), and one is taken only when the full path would find it valid and unchanged with nothing
+        to write; anything else (a cell written differently from how it is stored, a key repeated within
+        the chunk, a membership to add) goes the full way. Only for admins: others' rows need the
+        per-person scoping of `_outside_reach`."""
         if not rows or not self.is_admin or self._is_first_register():
-            return rows
-        stored = self._stored_text("external_id", [r.values["external_id"] for r in rows])
-        by_email = self._stored_text(
-            "email", [r.values["email"] for r in rows if not r.values["external_id"] and r.values["email"]]
-        )
-        candidates: list[tuple[SourceRow, int, int | None, str]] = []
-        externals: set[str] = set()
-        emails: set[str] = set()
-        for row in rows:
-            v = row.values
-            external_id, email = v["external_id"], v["email"].lower()
-            if (email and email in emails) or (external_id and external_id in externals):
-                emails.add(email)
-                externals.add(external_id)
-                continue  # the full path orders a person's rows within the chunk
-            emails.add(email)
-            externals.add(external_id)
-            current = stored.get(external_id) if external_id else by_email.get(email)
-            if current is None or not self._same_as_stored(v, current):
-                continue
-            membership = self._held_as_written(v)
-            if membership is not None:
-                candidates.append((row, current[0], *membership))
-        if not candidates:
-            return rows
-        held = self._held([pk for _, pk, group_id, _ in candidates if group_id is not None])
+            return rows, 0
+        short = self._short_path()
+        if short is None:
+            return rows, 0
+        with collector_paused():
+            taken = self._unchanged(short, rows, plain)
+        if not taken:
+            return rows, 0
+        return [row for index, row in enumerate(rows) if index not in taken], len(taken)
+
+    def _unchanged(self, short: _ShortPath, rows: list[tuple[int, list[str]]], plain: list[bool]) -> set[int]:
+        """The indexes of the rows `skip_unchanged` takes, with their keys marked as seen in the file."""
+        ix_ext, ix_email, ix_group = short.external_id, short.email, short.group
+        looked_at = [(index, row) for index, (row, ok) in enumerate(zip(rows, plain, strict=True)) if ok]
+        # A person on several rows of the chunk (a row per membership) goes the full way, which orders
+        # their rows; keys are read as the full path reads them, from every row.
+        keys: list[str] = []
+        if ix_ext is not None:
+            keys += [cells[ix_ext].strip() if ix_ext < len(cells) else "" for _, cells in rows]
+        if ix_email is not None:
+            keys += [cells[ix_email].strip().lower() if ix_email < len(cells) else "" for _, cells in rows]
+        repeated = {key for key, times in Counter(keys).items() if times > 1 and key}
+        ext_keys: list[str] = []  # the rows with an external id are found by it, the others by email
+        email_keys: list[str] = []
+        for _, (_, cells) in looked_at:
+            if ix_ext is not None and cells[ix_ext]:
+                ext_keys.append(cells[ix_ext])
+            elif ix_email is not None and cells[ix_email]:
+                email_keys.append(cells[ix_email])
+        if ix_group is not None:
+            self.groups.load({cells[ix_group] for _, (_, cells) in looked_at})
+        held: set[tuple[int, int, str]] = set()
+        by_ext = self._stored_cells(short, "external_id", ext_keys, held)
+        by_email = self._stored_cells(short, "email", email_keys, held)
+        compared, ix_lang, ix_skills = short.compared, short.language, short.skills
+        ix_purpose, ix_day, ix_role, ix_since = short.purpose, short.day, short.role, short.since
+        placements, skills_memo, days = self._placements, self._skill_texts, self._plain_days
+        plain_email, stored_skills = is_plain_email, self._stored_skills
         taken: set[int] = set()
         seen_external, seen_email = self.seen_external, self.seen_email
-        for row, pk, group_id, role in candidates:
-            if group_id is not None and (pk, group_id, role) not in held:
-                continue  # the membership is to be added: the full path does that
-            taken.add(id(row))
-            v = row.values
-            if v["external_id"]:
-                seen_external.setdefault(v["external_id"], row.number)
-            if v["email"]:
-                seen_email.setdefault(v["email"], row.number)
-        outcome.unchanged += len(taken)
-        if len(taken) == len(rows):
-            return []
-        return [row for row in rows if id(row) not in taken]
+        for index, (number, cells) in looked_at:
+            ext = cells[ix_ext] if ix_ext is not None else ""
+            email = cells[ix_email] if ix_email is not None else ""
+            if repeated and (ext in repeated or email.lower() in repeated):
+                continue
+            current = by_ext.get(ext) if ext else by_email.get(email)
+            if current is None or compared(cells) != current[1]:
+                continue
+            pk, _, language, skills, purpose, day = current
+            if email and not plain_email(email):
+                continue  # not as the full path would store it, or a rare form: let it decide
+            if ix_lang is not None and cells[ix_lang] and cells[ix_lang] != language:
+                continue
+            if ix_skills is not None:
+                cell = cells[ix_skills]
+                listed = skills_memo.get(cell)
+                if (listed if listed is not None else self._skill_list(cell)) != stored_skills(skills):
+                    continue
+            given = cells[ix_day] if ix_day is not None else ""
+            stated = cells[ix_purpose] if ix_purpose is not None else ""
+            if (given or stated) and (
+                given != day or stated != purpose or not (days.get(given) or self._plain_day(given))
+            ):
+                continue  # consent to record, refused or not as stored: the full path decides
+            since = cells[ix_since] if ix_since is not None else ""
+            if since and not (days.get(since) or self._plain_day(since)):
+                continue
+            key = (
+                cells[ix_group] if ix_group is not None else "",
+                cells[ix_role] if ix_role is not None else "",
+            )
+            placement = placements.get(key)
+            if placement is None:
+                placement = placements[key] = self._placement(*key)
+            group, role, _, issues = placement
+            if issues or (group is not None and (pk, group[0], role) not in held):
+                continue  # a membership to add (or a problem to report): the full path does that
+            taken.add(index)
+            if ext:
+                seen_external.setdefault(ext, number)
+            if email:
+                seen_email.setdefault(email, number)
+        return taken
+
+    def _plain_day(self, text: str) -> bool:
+        """Whether a plain cell is a day the full path accepts (a valid date, not in the future)."""
+        if text not in self._plain_days:
+            try:
+                self._plain_days[text] = self._date(text) is not None
+            except CellError:
+                self._plain_days[text] = False
+        return self._plain_days[text]
+
+    def _short_path(self) -> _ShortPath | None:
+        """Where the compared cells sit in this file's rows, or None when there is no short path."""
+        if self._short is None:
+            self._short = _ShortPath.for_sources(self.sources) or False
+        return self._short if isinstance(self._short, _ShortPath) else None
 
     def _is_first_register(self) -> bool:
         if self._first_people is None:
@@ -424,74 +530,40 @@ class PeopleImporter(Importer):
             )
         return self._first_people
 
-    def _stored_text(self, column: str, values: list[str]) -> dict[str, tuple[Any, ...]]:
-        """People of the collective by `column`, their fields read as text the way files write them:
-        (id, full_name, email, external_id, language, skills as JSON, purpose, consent day, not withdrawn)."""
-        values = [v for v in values if v]
+    def _stored_cells(
+        self, short: _ShortPath, column: str, values: list[str], held: set[tuple[int, int, str]]
+    ) -> dict[str, tuple[Any, ...]]:
+        """People of the collective by `column`, as the short path compares them: (id, the compared cells
+        as a tuple, language, skills as JSON, consent purpose, consent day), with their open memberships
+        added to `held` as (person, group, role). A language that is not a choice, and a consent that is
+        absent, withdrawn or too long, come back as None, which no cell equals. (Plain rows hold no cell
+        too long for its column, so a stored value equal to one is short enough.)"""
         if not values:
             return {}
-        where, params = in_list(column, values)
-        position = {"external_id": 3, "email": 2}[column]
-        return {
-            record[position]: record
-            for record in select(
-                f"SELECT id, full_name, email, external_id, preferred_language, {json_text('skills')}, "
-                f"consent_purpose, {utc_day('consent_given_at')}, consent_withdrawn_at IS NULL "
-                f"FROM {PERSON_TABLE} WHERE collective_id = %s AND NOT ({column} = '') AND {where}",
-                [self.collective.pk, *params],
-            )
-        }
-
-    def _same_as_stored(self, v: dict[str, str], current: tuple[Any, ...]) -> bool:
-        """Whether `_parse` would accept these cells and find exactly the stored person (see
-        `_take_unchanged`): each cell the file gives is written as it is stored, and valid."""
-        _, name, email, external_id, language, skills, purpose, day, not_withdrawn = current
-        if v["full_name"] != name or not name or len(name) > 200:
-            return False
-        if v["external_id"] and (v["external_id"] != external_id or len(external_id) > 100):
-            return False
-        if v["email"]:
-            if v["email"] != email:
-                return False
-            try:
-                if parse_email(email) != email:  # stored as typed elsewhere: let the full path decide
-                    return False
-            except CellError:
-                return False
-        if v["preferred_language"] and self.languages.get(v["preferred_language"]) != language:
-            return False
-        if "skills" in self.present and self._skill_list(v["skills"]) != self._stored_skills(skills):
-            return False
-        given = v["consent_given_on"]
-        if given:
-            if given != day or not not_withdrawn or not v["consent_purpose"]:
-                return False
-            if v["consent_purpose"][:300] != purpose:
-                return False
-            try:
-                self._date(given)  # not in the future
-            except CellError:
-                return False
-        elif v["consent_purpose"]:
-            return False  # a purpose without its date is reported by the full path
-        return True
-
-    def _held_as_written(self, v: dict[str, str]) -> tuple[int | None, str] | None:
-        """(group id, role) the row asks for — (None, member) with no group — or None when the full path
-        must look at it (an unknown group or role, a role without a group, a bad start date)."""
-        key = (v["group"], v["role"])
-        placement = self._placements.get(key)
-        if placement is None:
-            placement = self._placements[key] = self._placement(*key)
-        group, role, _, issues = placement
-        if issues:
-            return None
-        if v["member_since"]:
-            try:
-                self._date(v["member_since"])
-            except CellError:
-                return None
-        return (None if group is None else group[0], role)
+        where, params = in_list(f"p.{column}", values)
+        fields = short.compared_fields
+        consent = (
+            "CASE WHEN p.consent_withdrawn_at IS NULL AND p.consent_given_at IS NOT NULL "
+            "AND p.consent_purpose <> '' AND length(p.consent_purpose) <= 300 THEN {} END"
+        )
+        language_in, language_params = in_list("p.preferred_language", [code for code, _ in _languages()])
+        sql = (
+            f"SELECT p.id, {', '.join(f'p.{f}' for f in fields)}, "
+            f"CASE WHEN {language_in} THEN p.preferred_language END, {json_text('p.skills')}, "
+            f"{consent.format('p.consent_purpose')}, {consent.format(utc_day('p.consent_given_at'))}, "
+            f"m.group_id, m.role FROM {PERSON_TABLE} p LEFT JOIN {MEMBERSHIP_TABLE} m "
+            "ON m.person_id = p.id AND m.ended_on IS NULL "
+            f"WHERE p.collective_id = %s AND NOT (p.{column} = '') AND {where} AND p.full_name <> ''"
+        )
+        key = 1 + fields.index(column)
+        width = len(fields)
+        found: dict[str, tuple[Any, ...]] = {}
+        for record in select(sql, [*language_params, self.collective.pk, *params]):
+            if record[-2] is not None:
+                held.add((record[0], record[-2], record[-1]))
+            if record[key] not in found:
+                found[record[key]] = (record[0], record[1 : 1 + width], *record[1 + width : -2])
+        return found
 
     def _import_round(self, parsed: list[_PersonRow], outcome: ChunkOutcome) -> None:
         existing = self._existing(parsed)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.db import DatabaseError, transaction
 from minga.core.audit import audit_record
 from minga.core.bulk.formats import BulkFileError, Table, is_bad_json, unneutralise
 from minga.core.bulk.mapping import auto_mapping, check_mapping, data_columns
-from minga.core.bulk.spec import ChunkOutcome, RecordType, Rejection, SourceRow
+from minga.core.bulk.spec import ChunkOutcome, Importer, RecordType, Rejection, SourceRow
 from minga.core.errors import Problem
 from minga.core.models import Collective
 
@@ -138,8 +139,13 @@ def run_import(
 
     importer = record_type.importer(actor=actor, collective=collective)
     importer.present = {c.name for c, i in zip(record_type.columns, sources, strict=True) if i is not None}
+    importer.sources = {c.name: i for c, i in zip(record_type.columns, sources, strict=True) if i is not None}
     importer.data_columns = data_columns(record_type.columns, table.headers, mapping)
-    rows: Iterator[SourceRow] = importer.arrange(_source_rows(record_type, table, sources))
+    # Importers that keep the file's order get each chunk's raw cells first (`Importer.skip_unchanged`);
+    # those that reorder rows (parents first) need the whole stream mapped.
+    raw_chunks = type(importer).arrange is Importer.arrange
+    reader = _RowReader(record_type, len(table.headers), sources)
+    rows: Iterator[Any] = table.rows if raw_chunks else importer.arrange(reader.source_rows(table.rows))
     if skip_rows:
         rows = itertools.islice(rows, skip_rows, None)
         importer.take_early_rejections()  # reported by the run being resumed
@@ -163,7 +169,8 @@ def run_import(
         if on_rejected and outcome.rejected:
             on_rejected(outcome.rejected)
 
-    def chunks() -> Iterator[list[SourceRow]]:
+    def chunks() -> Iterator[tuple[list[SourceRow], int, int]]:
+        """(rows to import, rows read, rows found unchanged on the short path) a chunk at a time."""
         while True:
             try:
                 chunk = list(itertools.islice(rows, record_type.chunk_size))
@@ -171,10 +178,14 @@ def run_import(
                 raise _FileFailed(error.problem) from None
             if not chunk:
                 return
-            yield chunk
+            if not raw_chunks:
+                yield chunk, len(chunk), 0
+                continue
+            rest, unchanged = importer.skip_unchanged(chunk, reader.plain(chunk))
+            yield list(reader.source_rows(rest)), len(chunk), unchanged
 
-    def one_chunk(chunk: list[SourceRow]) -> ChunkOutcome:
-        outcome = ChunkOutcome(rejected=importer.take_early_rejections())
+    def one_chunk(chunk: list[SourceRow], unchanged: int) -> ChunkOutcome:
+        outcome = ChunkOutcome(unchanged=unchanged, rejected=importer.take_early_rejections())
         good: list[SourceRow] = []
         for row in chunk:
             bad = row.values.pop(_PROBLEM, None)
@@ -203,8 +214,8 @@ def run_import(
     try:
         if mode == "all":
             with transaction.atomic():
-                for chunk in chunks():
-                    record(one_chunk(chunk), len(chunk))
+                for chunk, read, unchanged in chunks():
+                    record(one_chunk(chunk, unchanged), read)
                     if progress:
                         progress(report.rows, table.fraction_read())
                 late = importer.take_early_rejections()
@@ -218,9 +229,9 @@ def run_import(
             # A dry run keeps every chunk (as savepoints) until the end, so that each chunk sees what
             # the earlier ones would have made, as in the real run; then it undoes them all at once.
             with transaction.atomic() if dry_run else contextlib.nullcontext():
-                for chunk in chunks():
+                for chunk, read, unchanged in chunks():
                     with transaction.atomic():
-                        record(one_chunk(chunk), len(chunk))
+                        record(one_chunk(chunk, unchanged), read)
                         if on_chunk_committed and not dry_run:
                             on_chunk_committed(skip_rows + report_rows_done(), report)
                     if progress:
@@ -260,50 +271,84 @@ class _FileFailed(Exception):
         super().__init__(problem.message)
 
 
-def _source_rows(record_type: RecordType, table: Table, sources: list[int | None]) -> Iterator[SourceRow]:
-    """The file's rows as SourceRows: mapped, stripped, un-neutralised; malformed rows carry a problem."""
-    columns = record_type.columns
-    width = len(table.headers)
-    plan = [(c.name, index, c.max_length or MAX_CELL) for c, index in zip(columns, sources, strict=True)]
-    present = [(name, index) for name, index, _ in plan if index is not None]
-    absent = {name: "" for name, index, _ in plan if index is None}
-    shortest_limit = min(limit for _, _, limit in plan)
-    for number, cells in table.rows:
-        values: dict[str, str] = {}
-        bad_json = is_bad_json(cells)
-        if bad_json:
-            values[_PROBLEM] = f"Row {number} is {bad_json}."
-            yield SourceRow(number, values, [])
-            continue
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            values[_PROBLEM] = (
-                f"Row {number} has {len(cells)} cells but the header has {width} columns: "
-                "a delimiter or quote is probably out of place."
+# A cell of a NUL-joined row that starts with a quote, which `source_rows` may un-neutralise.
+_QUOTED = re.compile(r"(?:^|\x00)'")
+
+
+class _RowReader:
+    """Turns a file's rows into SourceRows: mapped, stripped, un-neutralised; malformed rows carry a
+    problem. Also says which raw rows are plain enough for an importer's short path."""
+
+    def __init__(self, record_type: RecordType, width: int, sources: list[int | None]) -> None:
+        self.width = width
+        self.plan = [
+            (c.name, index, c.max_length or MAX_CELL)
+            for c, index in zip(record_type.columns, sources, strict=True)
+        ]
+        self.present = [(name, index) for name, index, _ in self.plan if index is not None]
+        self.absent = {name: "" for name, index, _ in self.plan if index is None}
+        self.shortest_limit = min(limit for _, _, limit in self.plan)
+        self.limited = [(index, limit) for _, index, limit in self.plan if index is not None]
+
+    def plain(self, rows: list[tuple[int, list[str]]]) -> list[bool]:
+        """For each row, whether `source_rows` would take its cells as they are and find nothing wrong
+        with its shape: as many cells as the header, none too long, no NUL, and none that it would strip
+        (edge whitespace) or un-neutralise (a leading quote). An importer's short path may compare such
+        cells with stored values as they are."""
+        width, limit, limited = self.width, self.shortest_limit, self.limited
+        strip, quoted = str.strip, _QUOTED.search
+        answers = []
+        for _, cells in rows:
+            line = "\x00".join(cells)  # NUL: no cell of a plain row holds one
+            answers.append(
+                len(cells) == width
+                and line.count("\x00") == width - 1
+                and list(map(strip, cells)) == cells
+                and ("'" not in line or quoted(line) is None)
+                and (max(map(len, cells)) <= limit or all(len(cells[i]) <= most for i, most in limited))
             )
+        return answers
+
+    def source_rows(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[SourceRow]:
+        plan, present, absent = self.plan, self.present, self.absent
+        width, shortest_limit = self.width, self.shortest_limit
+        for number, cells in rows:
+            values: dict[str, str] = {}
+            bad_json = is_bad_json(cells)
+            if bad_json:
+                values[_PROBLEM] = f"Row {number} is {bad_json}."
+                yield SourceRow(number, values, [])
+                continue
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                values[_PROBLEM] = (
+                    f"Row {number} has {len(cells)} cells but the header has {width} columns: "
+                    "a delimiter or quote is probably out of place."
+                )
+                yield SourceRow(number, values, cells)
+                continue
+            # The common case in C-level calls (dict comprehension, max, join); the per-cell checks below
+            # run only for rows that need them. This loop sees every row of million-row files.
+            count = len(cells)
+            values = {name: cells[i].strip() if i < count else "" for name, i in present}
+            values.update(absent)
+            if cells and max(map(len, cells)) > shortest_limit:
+                for name, _, limit in plan:
+                    if len(values[name]) > limit:
+                        length = len(values[name])
+                        values[_PROBLEM] = (
+                            f"Column {name!r} is too long ({length:,} characters; at most {limit:,})."
+                        )
+                        values[_CODE], values[_COLUMN] = "too_long", name
+                        break
+            joined = "".join(cells)
+            if "\x00" in joined:
+                # PostgreSQL can't store it, and no spreadsheet means it: a sign of a damaged or binary file.
+                nul = next((name for name, _ in present if "\x00" in values[name]), None)
+                if nul is not None:
+                    values[_PROBLEM] = "The cell holds a NUL character (\\0): the file is probably damaged."
+                    values[_CODE], values[_COLUMN] = "bad_cell", nul
+            if "'" in joined:
+                for name, _ in present:
+                    if values[name][:1] == "'":
+                        values[name] = unneutralise(values[name])
             yield SourceRow(number, values, cells)
-            continue
-        # The common case in C-level calls (dict comprehension, max, join); the per-cell checks below
-        # run only for rows that need them. This loop sees every row of million-row files.
-        count = len(cells)
-        values = {name: cells[i].strip() if i < count else "" for name, i in present}
-        values.update(absent)
-        if cells and max(map(len, cells)) > shortest_limit:
-            for name, _, limit in plan:
-                if len(values[name]) > limit:
-                    values[_PROBLEM] = (
-                        f"Column {name!r} is too long ({len(values[name]):,} characters; at most {limit:,})."
-                    )
-                    values[_CODE], values[_COLUMN] = "too_long", name
-                    break
-        joined = "".join(cells)
-        if "\x00" in joined:
-            # PostgreSQL can't store it, and no spreadsheet means it: a sign of a damaged or binary file.
-            nul = next((name for name, _ in present if "\x00" in values[name]), None)
-            if nul is not None:
-                values[_PROBLEM] = "The cell holds a NUL character (\\0): the file is probably damaged."
-                values[_CODE], values[_COLUMN] = "bad_cell", nul
-        if "'" in joined:
-            for name, _ in present:
-                if values[name][:1] == "'":
-                    values[name] = unneutralise(values[name])
-        yield SourceRow(number, values, cells)

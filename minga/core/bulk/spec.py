@@ -83,6 +83,9 @@ class Importer(ABC):
         # Columns the file provides (set by the runner): a column that is absent leaves a field alone,
         # while a column that is present but empty clears it.
         self.present: set[str] = set()
+        # Column name → index of the file's cell that feeds it, for the columns the file provides (set by
+        # the runner; for `skip_unchanged`, which reads raw cells).
+        self.sources: dict[str, int] = {}
         # (index, header) of the file's columns mapped to the record type's `many` column (set by the
         # runner; empty for other record types).
         self.data_columns: list[tuple[int, str]] = []
@@ -99,6 +102,19 @@ class Importer(ABC):
     def arrange(self, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
         """The order in which rows are imported. Default: as in the file. Groups reorder parents first."""
         return rows
+
+    def skip_unchanged(
+        self, rows: list[tuple[int, list[str]]], plain: list[bool]
+    ) -> tuple[list[tuple[int, list[str]]], int]:
+        """An optional short path for re-imports, given a chunk's (row number, raw cells) before they are
+        mapped: (the rows still to import, how many of the others there were). The others are counted
+        unchanged and not imported, so take a row only when `import_chunk` would find it valid and
+        unchanged, with nothing to write; it must also leave the importer's state (keys seen in the file)
+        as `import_chunk` would. `plain[i]` says row i's cells are read by the full path as they are (no
+        edge whitespace to strip, no leading quote to un-neutralise) and its shape is right (width,
+        lengths, no NUL); the short path should look at plain rows only. Only for importers that keep
+        the file's order (no `arrange`). Default: no short path."""
+        return rows, 0
 
     def reject_early(self, row: SourceRow, problems: list[Problem]) -> None:
         """Reject a row while arranging (e.g. a cycle); reported with the next chunk."""

@@ -50,6 +50,11 @@ _PLAIN_EMAIL = re.compile(
 )
 
 
+def is_plain_email(text: str) -> bool:
+    """Whether `text` is a lower-case plain ASCII address, which `parse_email` gives back as it is."""
+    return len(text) <= 254 and _PLAIN_EMAIL.match(text) is not None and len(text.partition("@")[0]) <= 64
+
+
 def parse_email(text: str) -> str:
     """A valid email, lower-cased (as the forms store it); "" stays ""."""
     if not text:
@@ -57,7 +62,7 @@ def parse_email(text: str) -> str:
     value = text.lower()
     if len(value) > 254:
         raise CellError("This email is too long.")
-    if _PLAIN_EMAIL.match(value) and len(value.partition("@")[0]) <= 64:
+    if is_plain_email(value):
         return value
     try:
         validate_email(value)
