@@ -7,7 +7,8 @@ its own so that its peak memory is its own:
    written with `csv.writer`: the floor;
 2. *export*: `core.bulk.export.Export(...).csv()` of the people record type as the backbone admin
    (scoping and filters included), the code path of the web page, the API and the CLI: on PostgreSQL
-   the server writes the CSV (COPY), on SQLite the rows come ready for `csv.writer`.
+   the server writes the CSV (COPY), on SQLite the database joins each row's cells and Python writes
+   whole blocks of rows at once (`export.stream_joined`).
 Both write to /dev/null. One JSON line per figure: bench, database, rows, seconds, rows_per_s,
 ratio_to_raw, peak_mb (the process's ru_maxrss), cpu_seconds. Targets: ≥ 200,000 rows/s and under 200 MB;
 a miss is reported on stderr, a wrong row count fails the run. `--repeat N` keeps the fastest of N runs.

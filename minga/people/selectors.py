@@ -34,7 +34,7 @@ from django.db.models.sql.constants import MULTI
 from minga.architecture.models import Group
 from minga.core.bulk.export import JOIN_BYTE
 from minga.core.bulk.formats import FORMULA_TRIGGERS, NEUTRALISE_FIRST, export_cell, neutralise
-from minga.core.bulk.sql import is_postgres
+from minga.core.bulk.sql import in_list, is_postgres
 from minga.core.choices import ROLE_RANK, Role
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
@@ -220,12 +220,30 @@ def _person_joined(*, user: Any, collective: Collective, params: Mapping[str, st
         f"CAST({sep} || p.x_purpose || {sep} || ifnull(p.x_given, '') AS BLOB) "
         f"FROM ({people_sql}) p ORDER BY p.id"
     )
+    try:
+        member_sql, member_params = memberships.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        member_sql, member_params = "", ()  # no membership the user may see
+    held_by = (
+        f"SELECT m.person_id, CAST({sep} || m.x_code || {sep} || m.role || {sep} || ifnull(m.x_since, '') "
+        f"AS BLOB) FROM ({member_sql}) m WHERE m.person_id BETWEEN %s AND %s"
+    )
     skills = _JoinedSkills()
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.cursor() as members:
         cursor.execute(sql, people_params)
         while chunk := cursor.fetchmany(EXPORT_CHUNK):
             ids, heads, texts, tails = zip(*chunk, strict=True)
-            held = _joined_memberships(memberships, ids, thinned=filters.active)
+            held: list[tuple[int, bytes]] = []
+            if member_sql:
+                # The memberships of this chunk's people, by the range of their ids (an index range scan,
+                # ordered by person; the statement is prepared once), and by their ids when filters thin
+                # the people out: flat memory, a query a chunk.
+                query, values = held_by, [*member_params, ids[0], ids[-1]]
+                if filters.active:
+                    among, listed = in_list("m.person_id", ids)
+                    query, values = f"{query} AND {among}", [*values, *listed]
+                members.execute(f"{query} ORDER BY m.person_id", values)
+                held = members.fetchall()
             holders, cells = zip(*held, strict=True) if held else ((), ())
             joined_skills = map(skills.__getitem__, texts)
             if holders == ids:
@@ -233,28 +251,6 @@ def _person_joined(*, user: Any, collective: Collective, params: Mapping[str, st
                 yield list(map(b"".join, zip(heads, joined_skills, tails, cells, strict=True)))
             else:
                 yield _merged(ids, map(b"".join, zip(heads, joined_skills, tails, strict=True)), held)
-
-
-def _joined_memberships(
-    memberships: QuerySet[Any], ids: tuple[int, ...], *, thinned: bool
-) -> list[tuple[int, bytes]]:
-    """(person id, the membership's cells joined, after a `JOIN_BYTE`) of a chunk's people (`ids`,
-    ascending), by person: an index range scan, by their ids too when filters thin the people out."""
-    in_chunk = memberships.filter(person_id__gte=ids[0], person_id__lte=ids[-1]).order_by()
-    if thinned:
-        in_chunk = in_chunk.filter(person_id__in=ids)
-    try:
-        member_sql, member_params = in_chunk.query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    sep = "x'ff'"
-    sql = (
-        f"SELECT m.person_id, CAST({sep} || m.x_code || {sep} || m.role || {sep} || ifnull(m.x_since, '') "
-        f"AS BLOB) FROM ({member_sql}) m ORDER BY m.person_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, member_params)
-        return cursor.fetchall()
 
 
 def _merged(ids: tuple[int, ...], rows: Iterator[bytes], held: list[tuple[int, bytes]]) -> list[bytes]:
