@@ -6,7 +6,9 @@ In one scratch database (SQLite, or a throwaway PostgreSQL cluster with `--datab
 2. *import*: `minga.core.bulk.runner.run_import` of the CSV as the backbone admin (reading, validation,
    upsert, scoping), all-or-nothing;
 3. *re-import*: the same file again, which must report every row unchanged.
-One JSON line per figure: bench, database, rows, seconds, ratio_to_raw, peak_mb.
+One JSON line per figure: bench, database, rows, seconds, ratio_to_raw, peak_mb, cpu_seconds (this
+process's CPU time: on a busy machine it moves less than the wall-clock seconds; on PostgreSQL the
+server's work is not in it).
 
     .venv/bin/python -m bench.import_people [--rows 1000000] [--database sqlite|postgres] [--keep]
 """
@@ -30,7 +32,7 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _raw_insert(path: Any, collective_id: int, groups: dict[str, int]) -> float:
+def _raw_insert(path: Any, collective_id: int, groups: dict[str, int]) -> tuple[float, float]:
     """The floor: the file's rows read with `csv.reader` and inserted by the driver (executemany on
     SQLite, COPY on PostgreSQL) in chunks, with ids reserved up front as the importer does, but no
     validation, no lookups, no scoping. One transaction, like an all-or-nothing import."""
@@ -40,7 +42,7 @@ def _raw_insert(path: Any, collective_id: int, groups: dict[str, int]) -> float:
     from minga.core.bulk.sql import allocate_ids, insert_rows
 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     coll = collective_id
     with transaction.atomic(), path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
@@ -63,7 +65,7 @@ def _raw_insert(path: Any, collective_id: int, groups: dict[str, int]) -> float:
                 ("person_id", "group_id", "role", "started_on", "created_at"),
                 [(pk, groups[r[7]], r[8], r[9], now) for pk, r in zip(ids, rows, strict=True)],
             )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def _skills(text: str) -> str:
@@ -117,7 +119,7 @@ def run(argv: list[str] | None = None) -> int:
         person = Person.objects.create(collective=collective, user=admin, full_name="Bench Admin")
         Membership.objects.create(person=person, group=backbone, role=Role.ADMIN)
 
-        raw = _raw_insert(path, collective.pk, groups)
+        raw, raw_cpu = _raw_insert(path, collective.pk, groups)
         common = {"database": args.database, "rows": args.rows}
         emit(
             bench="import-people-raw-insert",
@@ -125,6 +127,7 @@ def run(argv: list[str] | None = None) -> int:
             seconds=round(raw, 3),
             ratio_to_raw=1.0,
             peak_mb=peak_mb(),
+            cpu_seconds=round(raw_cpu, 3),
         )
         with transaction.atomic():
             Membership.objects.filter(person__collective=collective).exclude(person=person).delete()
@@ -132,20 +135,21 @@ def run(argv: list[str] | None = None) -> int:
 
         failed = 0
         for label, expect in (("import-people", "created"), ("reimport-people", "unchanged")):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = run_import(
                 record_type=get_record_type("people"),
                 actor=admin,
                 collective=collective,
                 table=open_table(path),
             )
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             emit(
                 bench=label,
                 **common,
                 seconds=round(seconds, 3),
                 ratio_to_raw=round(seconds / raw, 2),
                 peak_mb=peak_mb(),
+                cpu_seconds=round(cpu, 3),
                 created=report.created,
                 updated=report.updated,
                 unchanged=report.unchanged,
