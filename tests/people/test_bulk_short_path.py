@@ -26,18 +26,7 @@ from tests.core.bulk_support import located, write
 from tests.factories.people import make_person
 
 PEOPLE = get_record_type("people")
-HEADER = [
-    "external_id",
-    "email",
-    "full_name",
-    "preferred_language",
-    "skills",
-    "consent_purpose",
-    "consent_given_on",
-    "group",
-    "role",
-    "member_since",
-]
+HEADER = PEOPLE.headers  # external_id, email, full_name, language, skills, consent (2), group, role, since
 
 
 @contextmanager
