@@ -451,9 +451,9 @@ class PeopleImporter(Importer):
                 email_keys.append(cells[ix_email])
         if ix_group is not None:
             self.groups.load({cells[ix_group] for _, (_, cells) in looked_at})
-        held: set[tuple[int, int, str]] = set()
-        by_ext = self._stored_cells(short, "external_id", ext_keys, held)
-        by_email = self._stored_cells(short, "email", email_keys, held)
+        by_ext = self._stored_cells(short, "external_id", ext_keys)
+        by_email = self._stored_cells(short, "email", email_keys)
+        held = self._held([current[0] for current in (*by_ext.values(), *by_email.values())])
         compared, ix_lang, ix_skills = short.compared, short.language, short.skills
         ix_purpose, ix_day, ix_role, ix_since = short.purpose, short.day, short.role, short.since
         placements, skills_memo, days = self._placements, self._skill_texts, self._plain_days
@@ -530,40 +530,34 @@ class PeopleImporter(Importer):
             )
         return self._first_people
 
-    def _stored_cells(
-        self, short: _ShortPath, column: str, values: list[str], held: set[tuple[int, int, str]]
-    ) -> dict[str, tuple[Any, ...]]:
+    def _stored_cells(self, short: _ShortPath, column: str, values: list[str]) -> dict[str, tuple[Any, ...]]:
         """People of the collective by `column`, as the short path compares them: (id, the compared cells
-        as a tuple, language, skills as JSON, consent purpose, consent day), with their open memberships
-        added to `held` as (person, group, role). A language that is not a choice, and a consent that is
-        absent, withdrawn or too long, come back as None, which no cell equals. (Plain rows hold no cell
+        as a tuple, language, skills as JSON, consent purpose, consent day). A language that is not a
+        choice, and a consent that is absent, withdrawn or too long, come back as None, which no cell
+        equals. (Plain rows hold no cell
         too long for its column, so a stored value equal to one is short enough.)"""
         if not values:
             return {}
-        where, params = in_list(f"p.{column}", values)
+        where, params = in_list(column, values)
         fields = short.compared_fields
         consent = (
-            "CASE WHEN p.consent_withdrawn_at IS NULL AND p.consent_given_at IS NOT NULL "
-            "AND p.consent_purpose <> '' AND length(p.consent_purpose) <= 300 THEN {} END"
+            "CASE WHEN consent_withdrawn_at IS NULL AND consent_given_at IS NOT NULL "
+            "AND consent_purpose <> '' AND length(consent_purpose) <= 300 THEN {} END"
         )
-        language_in, language_params = in_list("p.preferred_language", [code for code, _ in _languages()])
+        language_in, language_params = in_list("preferred_language", [code for code, _ in _languages()])
         sql = (
-            f"SELECT p.id, {', '.join(f'p.{f}' for f in fields)}, "
-            f"CASE WHEN {language_in} THEN p.preferred_language END, {json_text('p.skills')}, "
-            f"{consent.format('p.consent_purpose')}, {consent.format(utc_day('p.consent_given_at'))}, "
-            f"m.group_id, m.role FROM {PERSON_TABLE} p LEFT JOIN {MEMBERSHIP_TABLE} m "
-            "ON m.person_id = p.id AND m.ended_on IS NULL "
-            f"WHERE p.collective_id = %s AND NOT (p.{column} = '') AND {where} AND p.full_name <> ''"
+            f"SELECT id, {', '.join(fields)}, CASE WHEN {language_in} THEN preferred_language END, "
+            f"{json_text('skills')}, {consent.format('consent_purpose')}, "
+            f"{consent.format(utc_day('consent_given_at'))} FROM {PERSON_TABLE} "
+            # Written like the index condition, so the partial unique index (collective, column) is used.
+            f"WHERE collective_id = %s AND NOT ({column} = '') AND {where} AND full_name <> ''"
         )
         key = 1 + fields.index(column)
         width = len(fields)
-        found: dict[str, tuple[Any, ...]] = {}
-        for record in select(sql, [*language_params, self.collective.pk, *params]):
-            if record[-2] is not None:
-                held.add((record[0], record[-2], record[-1]))
-            if record[key] not in found:
-                found[record[key]] = (record[0], record[1 : 1 + width], *record[1 + width : -2])
-        return found
+        return {
+            record[key]: (record[0], record[1 : 1 + width], *record[1 + width :])
+            for record in select(sql, [*language_params, self.collective.pk, *params])
+        }
 
     def _import_round(self, parsed: list[_PersonRow], outcome: ChunkOutcome) -> None:
         existing = self._existing(parsed)
@@ -975,13 +969,6 @@ class PeopleRecordType(RecordType):
         from minga.people.selectors import person_export_rows
 
         return person_export_rows(user=actor, collective=collective, params=filters)
-
-    def export_csv_rows(
-        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
-    ) -> Iterable[Sequence[str | None]]:
-        from minga.people.selectors import person_export_csv_rows
-
-        return person_export_csv_rows(user=actor, collective=collective, params=filters)
 
     def export_csv_joined(
         self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
