@@ -33,7 +33,7 @@ from django.db.models.sql.constants import MULTI
 
 from minga.architecture.models import Group
 from minga.core.bulk.export import JOIN_BYTE
-from minga.core.bulk.formats import FORMULA_TRIGGERS, NEUTRALISE_FIRST, export_cell, neutralise
+from minga.core.bulk.formats import FORMULA_TRIGGERS, NEUTRALISE_FIRST, export_cell
 from minga.core.bulk.sql import in_list, is_postgres
 from minga.core.choices import ROLE_RANK, Role
 from minga.core.models import Collective
@@ -109,15 +109,7 @@ def person_export_rows(
     """People `user` may see with the directory's filters, one row per current visible membership (or
     one row without a group), in the people import's column order: an export re-imports as it is.
     Skills are a tuple (a list in JSON lines, "a; b" in files)."""
-    return _person_export(user=user, collective=collective, params=params, csv_ready=False)
-
-
-def person_export_csv_rows(
-    *, user: Any, collective: Collective, params: Mapping[str, str]
-) -> Iterator[tuple[Any, ...]]:
-    """The rows of `person_export_rows` ready for CSV (`RecordType.export_csv_rows`): text with formula
-    cells neutralised, skills joined with "; ", None for nothing."""
-    return _person_export(user=user, collective=collective, params=params, csv_ready=True)
+    return _person_export(user=user, collective=collective, params=params)
 
 
 def _export_querysets(
@@ -158,16 +150,14 @@ def _export_querysets(
 
 
 def _person_export(
-    *, user: Any, collective: Collective, params: Mapping[str, str], csv_ready: bool
+    *, user: Any, collective: Collective, params: Mapping[str, str]
 ) -> Iterator[tuple[Any, ...]]:
     """Two streams ordered by person id, merged here: flat memory for millions of rows. Built to run at
     a few hundred thousand rows a second: the database formats the values as text, and the rows are
     read raw, without the ORM's per-value conversions."""
     filters, people, memberships = _export_querysets(user=user, collective=collective, params=params)
     memberships = memberships.order_by()  # sorted here, person by person: cheaper than by the database
-    skills_memo = _CSV_SKILLS if csv_ready else _SKILLS
-    cell = _csv_cell if csv_ready else _same
-    blank: tuple[Any, ...] = (None, None, None) if csv_ready else ("", "", None)
+    blank: tuple[Any, ...] = ("", "", None)
     for chunk in _raw_chunks(people.order_by("id")):
         # The memberships of this chunk's people, by the range of their ids (an index range scan, ordered
         # by person), and by their ids when filters thin the people out: flat memory, a query a chunk.
@@ -176,12 +166,12 @@ def _person_export(
             in_chunk = in_chunk.filter(person_id__in=[row[0] for row in chunk])
         held: dict[int, list[tuple[Any, ...]]] = {}
         for pk, code, role, since in _raw_rows(in_chunk):
-            held.setdefault(pk, []).append((cell(code), role, since))
+            held.setdefault(pk, []).append((code, role, since))
         for pk, external_id, email, name, language, text, purpose, given in chunk:
-            skills = skills_memo.get(text if text is not None else "", _UNSEEN)
+            skills = _SKILLS.get(text if text is not None else "", _UNSEEN)
             if skills is _UNSEEN:
-                skills = _skills_cell(text, csv_ready=csv_ready)
-            person = (cell(external_id), cell(email), cell(name), language, skills, cell(purpose), given)
+                skills = _skills_cell(text)
+            person = (external_id, email, name, language, skills, purpose, given)
             mine = held.get(pk)
             if mine is None:
                 yield (*person, *blank)
@@ -273,14 +263,14 @@ def _merged(ids: tuple[int, ...], rows: Iterator[bytes], held: list[tuple[int, b
 
 def _membership_order(cells: bytes) -> tuple[str | None, ...]:
     _, code, role, since = (cell.decode() for cell in cells.split(JOIN_BYTE))
-    return (_csv_cell(code), role, since)
+    return (code, role, since)
 
 
 class _JoinedSkills(dict[bytes, bytes]):
     """Skills as stored (JSON text) → "a; b" in UTF-8, each distinct text decoded once, up to a bound."""
 
     def __missing__(self, text: bytes) -> bytes:
-        cell = _skills_cell(text.decode(), csv_ready=False) if text else ()
+        cell = _skills_cell(text.decode()) if text else ()
         joined = str(export_cell(cell)).encode()
         if len(self) < SKILLS_MEMO:
             self[text] = joined
@@ -290,7 +280,7 @@ class _JoinedSkills(dict[bytes, bytes]):
 def person_export_copy_sql(
     *, user: Any, collective: Collective, params: Mapping[str, str]
 ) -> tuple[str, list[Any]] | None:
-    """On PostgreSQL, one SELECT of the cells `person_export_csv_rows` gives, in the same order, for
+    """On PostgreSQL, one SELECT of the cells of `person_export_rows` as CSV text, in the same order, for
     COPY to write as CSV (`RecordType.export_csv_copy`): the same two scoped querysets joined by the
     server, neutralising and the skills' joining done in SQL, empty text as NULL."""
     _, people, memberships = _export_querysets(user=user, collective=collective, params=params)
@@ -348,36 +338,21 @@ def _raw_rows(queryset: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
         yield from chunk
 
 
-# Skills as stored (JSON text) → as exported: a tuple, or for CSV "a; b" neutralised (None when empty).
+# Skills as stored (JSON text) → as exported: a tuple (files write it "a; b", JSON lines as a list).
 # Lists repeat a lot, a collective's skills being a small vocabulary, so each distinct text is decoded
 # once, up to a bound.
 _SKILLS: dict[str, Any] = {"[]": (), "": ()}
-_CSV_SKILLS: dict[str, Any] = {"[]": None, "": None}
 _UNSEEN = object()
 _NO_MEMBERSHIP = JOIN_BYTE * 3  # group, role and since left empty
 
 
-def _skills_cell(text: str, *, csv_ready: bool) -> Any:
+def _skills_cell(text: str) -> tuple[Any, ...]:
     """The skills from their JSON text (files write them "a; b", JSON lines as a list)."""
     decoded = json.loads(text)
-    cell: Any = tuple(decoded) if isinstance(decoded, list) else (decoded,)
-    memo = _SKILLS
-    if csv_ready:
-        cell, memo = _csv_cell(export_cell(cell)) or None, _CSV_SKILLS
-    if len(memo) < SKILLS_MEMO:
-        memo[text] = cell
+    cell = tuple(decoded) if isinstance(decoded, list) else (decoded,)
+    if len(_SKILLS) < SKILLS_MEMO:
+        _SKILLS[text] = cell
     return cell
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _csv_cell(value: str | None) -> str | None:
-    """Text as a CSV export writes it: neutralised when a spreadsheet would run it as a formula."""
-    if value and value[0] in NEUTRALISE_FIRST:
-        return neutralise(value)
-    return value
 
 
 def person_page(*, user: Any, collective: Collective, filters: PersonFilters, page: Any) -> Page[Person]:

@@ -1,7 +1,7 @@
 """Exports: one way to turn a record type's rows into a CSV or JSON-lines stream, or an XLSX workbook.
 
 The web page, the API and the CLI all export through `Export`, so they give the same bytes for the same
-user and filters. CSV has up to four routes, fastest first, chosen per record type and database:
+user and filters. CSV has up to three routes, fastest first, chosen per record type and database:
 
 1. on PostgreSQL, a record type may give one SELECT of its CSV cells (`RecordType.export_csv_copy`): the
    server runs it as `COPY (…) TO STDOUT (FORMAT csv)` and writes the file itself, so Python only
@@ -10,10 +10,8 @@ user and filters. CSV has up to four routes, fastest first, chosen per record ty
    people on SQLite, where the database joins them): `stream_joined` looks at a whole block of rows at
    once and, when no cell needs quoting or neutralising, writes it with two byte translations, so
    Python does next to nothing per row;
-3. a record type may give rows already fit for CSV (`RecordType.export_csv_rows`: text, formula cells
-   neutralised, or None), written by `csv.writer` without looking at each cell;
-4. otherwise `export_rows` is written cell by cell (`formats.stream_csv` converts and neutralises).
-All give the same table (tests compare them on the same records), and routes 2 to 4 the same bytes.
+3. otherwise `export_rows` is written cell by cell (`formats.stream_csv` converts and neutralises).
+All give the same table (tests compare them on the same records), and routes 2 and 3 the same bytes.
 """
 
 from __future__ import annotations
@@ -101,13 +99,7 @@ class Export:
         if joined is not None:
             yield from stream_joined(headers, self._counted_blocks(joined))
             return
-        ready = self.record_type.export_csv_rows(**self._scope())
-        if ready is not None:
-            yield from formats.stream_csv(headers, self._counted(ready), ready=True)
-        else:
-            yield from formats.stream_csv(
-                headers, self._counted(self.record_type.export_rows(**self._scope()))
-            )
+        yield from formats.stream_csv(headers, self._counted(self.record_type.export_rows(**self._scope())))
 
     def jsonl(self) -> Iterator[bytes]:
         yield from formats.stream_jsonl(

@@ -10,7 +10,6 @@ import codecs
 import csv
 import datetime as dt
 import io
-import itertools
 import json
 import re
 import zipfile
@@ -376,25 +375,12 @@ def csv_line(cells: Sequence[Any], *, terminator: str = "\r\n") -> str:
 
 
 def stream_csv(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, batch: int = 2_000, ready: bool = False
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, batch: int = 2_000
 ) -> Iterator[bytes]:
-    """CSV in UTF-8 with a BOM (so spreadsheet programs read accents right), text cells neutralised.
-
-    `ready`: the rows hold only text already neutralised, and None, so they are written as they come,
-    without a look at each cell (a record type's `export_csv_rows`)."""
+    """CSV in UTF-8 with a BOM (so spreadsheet programs read accents right), text cells neutralised."""
     yield codecs.BOM_UTF8 + csv_line(headers).encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    if ready:
-        iterator = iter(rows)
-        while True:
-            count_before = buffer.tell()
-            writer.writerows(itertools.islice(iterator, batch))
-            if buffer.tell() == count_before:
-                return
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
     # The loop runs for every cell of millions of rows: `neutralise` is called only for text starting
     # with a character it may act on, and rows are written a batch at a time.
     suspect = NEUTRALISE_FIRST

@@ -155,14 +155,6 @@ class RecordType(ABC):
         """The header row of an export with `filters`: the columns' names, unless the layout is wide."""
         return self.headers
 
-    def export_csv_rows(
-        self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
-    ) -> Iterable[Sequence[str | None]] | None:
-        """Optionally, the export's rows ready for CSV: text with formula cells neutralised
-        (`formats.neutralise`), or None, in `export_headers` order. For record types exported by the
-        million, so the writer need not look at every cell. None (the default): `export_rows`."""
-        return None
-
     def export_csv_joined(
         self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
     ) -> Iterable[Sequence[bytes]] | None:
@@ -175,8 +167,9 @@ class RecordType(ABC):
     def export_csv_copy(
         self, *, actor: Any, collective: Collective, filters: Mapping[str, str]
     ) -> tuple[str, Sequence[Any]] | None:
-        """Optionally, on PostgreSQL, one SELECT (SQL and parameters) of the cells `export_csv_rows`
-        would give (empty text as NULL), which the server writes as CSV with COPY. None: not offered."""
+        """Optionally, on PostgreSQL, one SELECT (SQL and parameters) of the cells of `export_rows` as CSV
+        text, formula cells neutralised, empty text as NULL: the server writes it as CSV with COPY.
+        None (the default): not offered."""
         return None
 
     def template_links(self, *, collective: Collective) -> list[tuple[str, str]]:
