@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 
 from minga.architecture.models import Group, GroupSet, Layer
@@ -193,6 +194,13 @@ class BulkForm(forms.Form):
         return _lines(self.cleaned_data.get("group_codes", ""))
 
 
+def _https_links(field: Any, **kwargs: Any) -> forms.Field | None:
+    """A model field's form field, links typed without a scheme taken as https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class StrategyRevisionForm(forms.Form):
     def __init__(self, *args: Any, collective: Collective, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -215,12 +223,8 @@ class StrategyRevisionForm(forms.Form):
                     "why": forms.Textarea(attrs={"rows": 3}),
                     "evidence": forms.Textarea(attrs={"rows": 3}),
                 },
+                formfield_callback=_https_links,
             )
-        )
-        self.fields["link"] = forms.URLField(
-            required=False,
-            assume_scheme="https",
-            help_text=StrategyRevision._meta.get_field("link").help_text,
         )
         self.fields["visibility"] = forms.ChoiceField(
             choices=StrategyRevision._meta.get_field("visibility").choices,  # type: ignore[arg-type]
