@@ -405,7 +405,7 @@ class PeopleImporter(Importer):
     # -- unchanged rows, the short way ----------------------------------------------------------------
 
     def skip_unchanged(
-        self, rows: list[tuple[int, list[str]]], plain: list[bool]
+        self, rows: list[tuple[int, list[str]]], plain: Callable[[list[tuple[int, list[str]]]], list[bool]]
     ) -> tuple[list[tuple[int, list[str]]], int]:
         """Count as unchanged the rows whose cells are exactly what is stored now; return the others.
 
@@ -425,7 +425,7 @@ class PeopleImporter(Importer):
         if short is None:
             return rows, 0
         with collector_paused():
-            taken = self._unchanged(short, rows, plain)
+            taken = self._unchanged(short, rows, plain(rows))
         if not taken:
             return rows, 0
         return [row for index, row in enumerate(rows) if index not in taken], len(taken)

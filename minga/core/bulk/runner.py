@@ -144,6 +144,7 @@ def run_import(
     # Importers that keep the file's order get each chunk's raw cells first (`Importer.skip_unchanged`);
     # those that reorder rows (parents first) need the whole stream mapped.
     raw_chunks = type(importer).arrange is Importer.arrange
+    short_path = raw_chunks and type(importer).skip_unchanged is not Importer.skip_unchanged
     reader = _RowReader(record_type, len(table.headers), sources)
     rows: Iterator[Any] = table.rows if raw_chunks else importer.arrange(reader.source_rows(table.rows))
     if skip_rows:
@@ -180,9 +181,11 @@ def run_import(
                 return
             if not raw_chunks:
                 yield chunk, len(chunk), 0
-                continue
-            rest, unchanged = importer.skip_unchanged(chunk, reader.plain(chunk))
-            yield list(reader.source_rows(rest)), len(chunk), unchanged
+            elif not short_path:
+                yield list(reader.source_rows(chunk)), len(chunk), 0
+            else:
+                rest, unchanged = importer.skip_unchanged(chunk, reader.plain)
+                yield list(reader.source_rows(rest)), len(chunk), unchanged
 
     def one_chunk(chunk: list[SourceRow], unchanged: int) -> ChunkOutcome:
         outcome = ChunkOutcome(unchanged=unchanged, rejected=importer.take_early_rejections())

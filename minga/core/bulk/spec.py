@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -104,15 +104,15 @@ class Importer(ABC):
         return rows
 
     def skip_unchanged(
-        self, rows: list[tuple[int, list[str]]], plain: list[bool]
+        self, rows: list[tuple[int, list[str]]], plain: Callable[[list[tuple[int, list[str]]]], list[bool]]
     ) -> tuple[list[tuple[int, list[str]]], int]:
         """An optional short path for re-imports, given a chunk's (row number, raw cells) before they are
         mapped: (the rows still to import, how many of the others there were). The others are counted
         unchanged and not imported, so take a row only when `import_chunk` would find it valid and
         unchanged, with nothing to write; it must also leave the importer's state (keys seen in the file)
-        as `import_chunk` would. `plain[i]` says row i's cells are read by the full path as they are (no
-        edge whitespace to strip, no leading quote to un-neutralise) and its shape is right (width,
-        lengths, no NUL); the short path should look at plain rows only. Only for importers that keep
+        as `import_chunk` would. `plain(rows)[i]` says whether row i's cells are read by the full path as
+        they are (no edge whitespace to strip, no leading quote to un-neutralise) and its shape is right
+        (width, lengths, no NUL); the short path should look at plain rows only. Only for importers that keep
         the file's order (no `arrange`). Default: no short path."""
         return rows, 0
 
