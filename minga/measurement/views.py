@@ -7,7 +7,6 @@ Views parse, call an access function, a selector or a service, and render. Forbi
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from minga.architecture.access import access_collective, access_group, access_group_set
 from minga.architecture.models import Group, Layer
+from minga.core.bulk import formats
 from minga.core.charts import render_svg
 from minga.core.errors import DomainError, NotFound
 from minga.core.models import Collective
@@ -155,40 +155,21 @@ def _pivot_file(
     body = [[label, *cells, total] for label, cells, total in table.rows]
     body.append(["Total", *table.column_totals, table.total])
     name = f"{collective.slug}-{table.indicator.code}-{timezone.localdate():%Y%m%d}"
+    # The same writers as every other export: formula-like cells (unit names come from users) are
+    # neutralised in both formats, as `formats.neutralise` does everywhere.
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        for row in body:
-            writer.writerow([_csv_cell(c) for c in row])
         response = HttpResponse(
-            ("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8"
+            b"".join(formats.stream_csv(header, body)), content_type="text/csv; charset=utf-8"
         )
     else:
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = table.indicator.code[:31]
-        sheet.append(header)
-        for row in body:
-            sheet.append(row)
         out = io.BytesIO()
-        workbook.save(out)
+        formats.write_xlsx(header, body, out, title=table.indicator.code)
         response = HttpResponse(
             out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _csv_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (unit names come from users)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
 
 
 # --- data entry -----------------------------------------------------------------------------------

@@ -106,6 +106,21 @@ def test_pivot_and_its_exports(world: Any, data: dict[str, Any]) -> None:
     assert "Nairobi" not in mine.content.decode("utf-8-sig")
 
 
+def test_pivot_files_write_a_formula_like_unit_name_as_text(world: Any, data: dict[str, Any]) -> None:
+    world.region_b.name = '=HYPERLINK("http://evil.example")'
+    world.region_b.save(update_fields=["name"])
+    admin = client(world, "admin")
+    params = {"indicator": "meetings", "period": "202603:202604", "within": world.kenya.pk}
+    lines = admin.get(url("pivot"), params | {"format": "csv"}).content.decode("utf-8-sig").splitlines()
+    assert lines[1].startswith("\"'=HYPERLINK(") and lines[-1] == "Total,3.0,10.0,13.0"
+    xlsx = admin.get(url("pivot"), params | {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    cell = sheet.cell(row=2, column=1)
+    assert cell.data_type == "s" and cell.value == '\'=HYPERLINK("http://evil.example")'
+    assert sheet.cell(row=2, column=3).value == 6.0  # numbers stay numbers
+
+
 @pytest.mark.parametrize(
     ("actor", "status"),
     [
