@@ -303,6 +303,21 @@ def test_the_fixed_rejected_rows_file_imports_cleanly(world):
     assert imported() == ["KE-1", "KE-2"]
 
 
+def test_a_formula_sent_in_a_rejected_row_stays_text_in_the_file_and_comes_back_as_sent(world):
+    name = '=HYPERLINK("http://evil.example","x")'
+    rows = [GOOD[0], f'KE-2,not-an-email,"{name.replace(chr(34), chr(34) * 2)}",ke-nai-kib,member']
+    failed = import_job_start(
+        actor=world.admin, job=create(world, people_csv(*rows), mode="valid"), dry_run=False
+    )
+    content = Path(failed.rejected_file.path).read_bytes()
+    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert lines[1][:3] == ["KE-2", "not-an-email", "'" + name]  # a spreadsheet shows it, never runs it
+    fixed = content.replace(b"not-an-email", b"p2@example.org")
+    job = import_job_start(actor=world.admin, job=create(world, fixed, name="rejected.csv"), dry_run=False)
+    assert job.status == ImportJob.Status.DONE, job.report
+    assert Person.objects.get(external_id="KE-2").full_name == name
+
+
 def test_a_clean_rerun_forgets_the_old_rejected_rows_file(world, settings):
     job = create(world, people_csv(GOOD[0], "KE-2,bad@,P,ke-nai-kib,member"), mode="valid")
     job = import_job_start(actor=world.admin, job=job, dry_run=True)

@@ -2,6 +2,9 @@
 
 Written by import jobs (kept beside the job, downloadable from its page and the API) and by
 `minga import` (next to the imported file). Re-uploading it works as is: the `errors` column is ignored.
+Cells are neutralised as in every export: the file may be opened by someone other than who sent the
+rows (an admin looking at a coordinator's job), and a formula in it must stay text; an import gives the
+cell back as it was sent (`formats.unneutralise`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import csv
 import io
 from typing import IO, Any
 
+from minga.core.bulk.formats import neutralise
 from minga.core.bulk.mapping import ERRORS_HEADER
 from minga.core.bulk.spec import Rejection
 
@@ -52,7 +56,7 @@ class RejectedRowsWriter:
         width = len(self.headers)
         for rejection in rejections:
             cells = (list(rejection.row.raw) + [""] * width)[:width]
-            self.writer.writerow([*cells, rejection_message(rejection)])
+            self.writer.writerow([*map(neutralise, cells), rejection_message(rejection)])
             self.count += 1
 
     def getvalue(self) -> bytes:
