@@ -17,10 +17,11 @@ of `--rows` values inserted raw:
 One JSON line per figure: bench, database, rows, p95_ms, median_ms, ratio_to_raw.
 
     .venv/bin/python -m bench.rollup [--rows 1000000] [--groups 50000] [--indicators 500] [--repeat 40]
-                                     [--database sqlite|postgres] [--keep] [--reuse FOLDER]
+                                     [--database sqlite|postgres] [--keep] [--reuse FOLDER [--reuse-url URL]]
 
-`--keep` leaves the database in place and prints its folder; `--reuse FOLDER` (SQLite) runs again on it
-without building the world (after migrating it).
+`--keep` leaves the database in place and prints its folder (and a PostgreSQL cluster's URL, left
+running); `--reuse FOLDER` runs again on it without building the world (after migrating it), with
+`--reuse-url URL` on that PostgreSQL cluster.
 """
 
 from __future__ import annotations
@@ -45,11 +46,15 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--indicators", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--reuse", default="", help="folder of a database kept by --keep (SQLite)")
+    parser.add_argument("--reuse", default="", help="folder of a database kept by --keep")
+    parser.add_argument("--reuse-url", default="", help="with --reuse: the PostgreSQL URL --keep printed")
     args = parser.parse_args(argv)
     if args.reuse:
         folder = Path(args.reuse)
-        context: Any = nullcontext(Scratch(folder, f"sqlite:///{folder / 'bench.sqlite3'}", "sqlite"))
+        if args.reuse_url:
+            args.database = "postgres"
+        url = args.reuse_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+        context: Any = nullcontext(Scratch(folder, url, args.database))
     else:
         context = scratch_database(args.database, keep=args.keep)
     with context as scratch:
