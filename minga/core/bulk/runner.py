@@ -138,7 +138,6 @@ def run_import(
         return report
 
     importer = record_type.importer(actor=actor, collective=collective)
-    importer.present = {c.name for c, i in zip(record_type.columns, sources, strict=True) if i is not None}
     importer.sources = {c.name: i for c, i in zip(record_type.columns, sources, strict=True) if i is not None}
     importer.data_columns = data_columns(record_type.columns, table.headers, mapping)
     # Importers that keep the file's order get each chunk's raw cells first (`Importer.skip_unchanged`);

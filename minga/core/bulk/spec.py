@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -80,16 +80,19 @@ class Importer(ABC):
     def __init__(self, *, actor: Any, collective: Collective) -> None:
         self.actor = actor
         self.collective = collective
-        # Columns the file provides (set by the runner): a column that is absent leaves a field alone,
-        # while a column that is present but empty clears it.
-        self.present: set[str] = set()
         # Column name → index of the file's cell that feeds it, for the columns the file provides (set by
-        # the runner; for `skip_unchanged`, which reads raw cells).
+        # the runner). A column that is absent leaves a field alone (see `present`), while a column that
+        # is present but empty clears it; `skip_unchanged` reads raw cells by these indexes.
         self.sources: dict[str, int] = {}
         # (index, header) of the file's columns mapped to the record type's `many` column (set by the
         # runner; empty for other record types).
         self.data_columns: list[tuple[int, str]] = []
         self._early: list[Rejection] = []
+
+    @property
+    def present(self) -> KeysView[str]:
+        """The names of the columns the file provides."""
+        return self.sources.keys()
 
     def data_cells(self, row: SourceRow) -> Iterator[tuple[str, str]]:
         """(header, cell) of `row`'s non-blank cells under `data_columns`: stripped, un-neutralised."""
