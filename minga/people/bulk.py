@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import json
 import operator
@@ -130,11 +131,6 @@ class _PersonRow:
     grant: str | None = None
 
 
-# Every character `str.strip()` removes (all are below U+3001): a stored value with one at an edge
-# would read back differently from a file, so the short path leaves such people to the full one.
-_EDGE_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-
-
 @dataclass(frozen=True)
 class _ShortPath:
     """Where `PeopleImporter.skip_unchanged` finds each cell in a file's rows (None: not in the file)."""
@@ -195,9 +191,7 @@ class PeopleImporter(Importer):
         ] = {}
         self._db_days: dict[dt.date, Any] = {}
         self._stored_moments: dict[str, dt.datetime] = {}
-        # The short path for unchanged rows (`skip_unchanged`): where its cells are, and raw cells read.
-        self._short: _ShortPath | bool | None = None
-        self._plain_days: dict[str, bool] = {}
+        self._plain_days: dict[str, bool] = {}  # day cells of plain rows: valid and not in the future?
 
     # Memoised conversions: a million rows repeat a few thousand dates and skill lists.
 
@@ -421,7 +415,7 @@ class PeopleImporter(Importer):
         per-person scoping of `_outside_reach`."""
         if not rows or not self.is_admin or self._is_first_register():
             return rows, 0
-        short = self._short_path()
+        short = self._short_path
         if short is None:
             return rows, 0
         with collector_paused():
@@ -513,11 +507,11 @@ class PeopleImporter(Importer):
                 self._plain_days[text] = False
         return self._plain_days[text]
 
+    @functools.cached_property
     def _short_path(self) -> _ShortPath | None:
-        """Where the compared cells sit in this file's rows, or None when there is no short path."""
-        if self._short is None:
-            self._short = _ShortPath.for_sources(self.sources) or False
-        return self._short if isinstance(self._short, _ShortPath) else None
+        """Where the compared cells sit in this file's rows (the runner has set `sources` by the first
+        chunk), or None when there is no short path."""
+        return _ShortPath.for_sources(self.sources)
 
     def _is_first_register(self) -> bool:
         if self._first_people is None:
