@@ -261,7 +261,7 @@ def _merged(ids: tuple[int, ...], rows: Iterator[bytes], held: list[tuple[int, b
     return lines
 
 
-def _membership_order(cells: bytes) -> tuple[str | None, ...]:
+def _membership_order(cells: bytes) -> tuple[str, ...]:
     _, code, role, since = (cell.decode() for cell in cells.split(JOIN_BYTE))
     return (code, role, since)
 
