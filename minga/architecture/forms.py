@@ -213,10 +213,9 @@ class CollectiveForm(forms.Form):
 
     def clean_languages(self) -> list[str]:
         raw = self.cleaned_data.get("languages") or ""
-        codes = [part.strip() for part in raw.replace(",", " ").split()]
-        # The language subtag is lower case (EN → en); region and script subtags keep their case.
-        codes = ["-".join([code.split("-")[0].lower(), *code.split("-")[1:]]) for code in codes if code]
-        return list(dict.fromkeys(codes))
+        # Codes only here (a name such as "Brazilian Portuguese" holds a space); the service checks and
+        # canonicalises them (`core.languages`).
+        return [part for part in raw.replace(",", " ").split() if part]
 
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")

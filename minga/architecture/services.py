@@ -7,7 +7,6 @@ problem found, or `NotFound` when the actor may not reach an object.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +16,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from minga.architecture.models import Group, GroupKind, GroupSet, GroupStatus, Layer, Link
+from minga.core import languages as language_tags
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
@@ -449,23 +449,29 @@ def link_delete(*, actor: Any, link: Link) -> None:
 # --- collectives ----------------------------------------------------------------------------------
 
 COLLECTIVE_FIELDS = ["name", "mission", "languages", "visibility", "logo"]
-# A BCP 47 tag, simplified: a 2-3 letter language and optional subtags (es, pt-BR, zh-Hant).
-LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-def _language_problems(languages: Any) -> list[Problem]:
-    if not isinstance(languages, list) or not all(isinstance(code, str) for code in languages):
-        return [Problem("invalid", "Give the languages as a list of codes, e.g. en, es.", field="languages")]
-    bad = [code for code in languages if not LANGUAGE_TAG.match(code)]
+def _clean_languages(values: Any) -> tuple[list[str], list[Problem]]:
+    """The collective's languages as canonical tags (`core.languages`), without repeats, or the problem."""
+    if not isinstance(values, list) or not all(isinstance(code, str) for code in values):
+        return [], [
+            Problem("invalid", "Give the languages as a list of codes, e.g. en, es.", field="languages")
+        ]
+    tags, bad = [], []
+    for value in values:
+        try:
+            tags.append(language_tags.parse(value, names=False))
+        except language_tags.LanguageError:
+            bad.append(value)
     if bad:
-        return [
+        return [], [
             Problem(
                 "invalid_language",
                 f"Not a language code: {', '.join(bad)}. Use codes such as en, es or pt-BR.",
                 field="languages",
             )
         ]
-    return []
+    return list(dict.fromkeys(tags)), []
 
 
 @transaction.atomic
@@ -480,7 +486,9 @@ def collective_update(*, actor: Any, collective: Collective, **changes: Any) -> 
     before = snapshot(locked, COLLECTIVE_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
-    problems = _language_problems(locked.languages) if "languages" in changes else []
+    problems: list[Problem] = []
+    if "languages" in changes:
+        locked.languages, problems = _clean_languages(changes["languages"])
     try:
         locked.full_clean()
     except ValidationError as error:
@@ -510,9 +518,10 @@ def collective_create(
     """Create a collective with the default kinds of group (platform operators only)."""
     if not scope_for(actor).is_superuser:
         raise DomainError.single("forbidden", "Only a platform operator can create a collective.")
-    collective = Collective(
-        slug=slug, name=name, mission=mission, languages=languages or ["en"], visibility=visibility
-    )
+    tags, problems = _clean_languages(languages or ["en"])
+    if problems:
+        raise DomainError(problems)
+    collective = Collective(slug=slug, name=name, mission=mission, languages=tags, visibility=visibility)
     full_clean(collective)
     collective.save()
     for order, (code, kind_name, layer) in enumerate(DEFAULT_KINDS):

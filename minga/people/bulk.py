@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from minga.architecture.models import Group
+from minga.core import languages
 from minga.core.bulk import ChunkOutcome, Column, Importer, RecordType, Rejection, SourceRow, register
 from minga.core.bulk.sql import allocate_ids, in_list, insert_rows, json_text, select, update_rows, utc_day
 from minga.core.bulk.values import CellError, Choices, is_plain_email, parse_date, parse_email, parse_list
@@ -31,7 +31,7 @@ from minga.core.choices import ROLE_RANK, Role
 from minga.core.errors import Problem
 from minga.core.models import Collective
 from minga.core.scoping import Scope, scope_for
-from minga.people.models import Membership, Person
+from minga.people.models import LANGUAGE_LENGTH, Membership, Person
 
 PERSON_TABLE = Person._meta.db_table
 MEMBERSHIP_TABLE = Membership._meta.db_table
@@ -65,10 +65,6 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _languages() -> list[tuple[str, str]]:
-    return [(code, name) for code, name in settings.LANGUAGES]
 
 
 class GroupLookup:
@@ -178,7 +174,7 @@ class PeopleImporter(Importer):
         self.seen_email: dict[str, int] = {}
         self.today = timezone.localdate()
         self.now = timezone.now()
-        self.languages = Choices(_languages(), what="language")
+        self._languages: dict[str, str | CellError] = {}  # cell → tag (or why it isn't one)
         self.roles = Choices(Role.choices, what="role")
         self._dates: dict[str, dt.date | None] = {}
         self._moments: dict[dt.date, dt.datetime] = {}
@@ -194,6 +190,26 @@ class PeopleImporter(Importer):
         self._plain_days: dict[str, bool] = {}  # day cells of plain rows: valid and not in the future?
 
     # Memoised conversions: a million rows repeat a few thousand dates and skill lists.
+
+    def _language(self, text: str) -> str:
+        """The tag a cell gives, by the rule forms and the API use (`core.languages`)."""
+        found = self._languages.get(text)
+        if found is None:
+            try:
+                found = languages.parse(text, max_length=LANGUAGE_LENGTH)
+            except languages.LanguageError as error:
+                found = CellError(str(error))
+            self._languages[text] = found
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+    def _is_kept_language(self, stored: str) -> bool:
+        """Whether a cell equal to this stored language leaves it unchanged (it is a canonical tag)."""
+        try:
+            return self._language(stored) == stored
+        except CellError:
+            return False
 
     def _date(self, text: str) -> dt.date | None:
         if text not in self._dates:
@@ -277,7 +293,7 @@ class PeopleImporter(Importer):
                 repeat_of = (first, "email")
         if "preferred_language" in present and v["preferred_language"]:
             try:
-                fields["preferred_language"] = self.languages.parse(v["preferred_language"])
+                fields["preferred_language"] = self._language(v["preferred_language"])
             except CellError as error:
                 bad("preferred_language", "invalid_language", str(error))
         if "skills" in present:
@@ -465,7 +481,11 @@ class PeopleImporter(Importer):
             pk, _, language, skills, purpose, day = current
             if email and not plain_email(email):
                 continue  # not as the full path would store it, or a rare form: let it decide
-            if ix_lang is not None and cells[ix_lang] and cells[ix_lang] != language:
+            if (
+                ix_lang is not None
+                and cells[ix_lang]
+                and (cells[ix_lang] != language or not self._is_kept_language(language))
+            ):
                 continue
             if ix_skills is not None:
                 cell = cells[ix_skills]
@@ -526,10 +546,10 @@ class PeopleImporter(Importer):
 
     def _stored_cells(self, short: _ShortPath, column: str, values: list[str]) -> dict[str, tuple[Any, ...]]:
         """People of the collective by `column`, as the short path compares them: (id, the compared cells
-        as a tuple, language, skills as JSON, consent purpose, consent day). A language that is not a
-        choice, and a consent that is absent, withdrawn or too long, come back as None, which no cell
-        equals. (Plain rows hold no cell
-        too long for its column, so a stored value equal to one is short enough.)"""
+        as a tuple, language, skills as JSON, consent purpose, consent day). A consent that is absent,
+        withdrawn or too long comes back as None, which no cell equals; the language comes as stored,
+        and the comparison checks that the full path would keep it. (Plain rows hold no cell too long
+        for its column, so a stored value equal to one is short enough.)"""
         if not values:
             return {}
         where, params = in_list(column, values)
@@ -538,9 +558,8 @@ class PeopleImporter(Importer):
             "CASE WHEN consent_withdrawn_at IS NULL AND consent_given_at IS NOT NULL "
             "AND consent_purpose <> '' AND length(consent_purpose) <= 300 THEN {} END"
         )
-        language_in, language_params = in_list("preferred_language", [code for code, _ in _languages()])
         sql = (
-            f"SELECT id, {', '.join(fields)}, CASE WHEN {language_in} THEN preferred_language END, "
+            f"SELECT id, {', '.join(fields)}, preferred_language, "
             f"{json_text('skills')}, {consent.format('consent_purpose')}, "
             f"{consent.format(utc_day('consent_given_at'))} FROM {PERSON_TABLE} "
             # Written like the index condition, so the partial unique index (collective, column) is used.
@@ -550,7 +569,7 @@ class PeopleImporter(Importer):
         width = len(fields)
         return {
             record[key]: (record[0], record[1 : 1 + width], *record[1 + width :])
-            for record in select(sql, [*language_params, self.collective.pk, *params])
+            for record in select(sql, [self.collective.pk, *params])
         }
 
     def _import_round(self, parsed: list[_PersonRow], outcome: ChunkOutcome) -> None:
@@ -929,7 +948,12 @@ class PeopleRecordType(RecordType):
             aliases=("name",),
             max_length=200,
         ),
-        Column("preferred_language", "Language code: en, es, fr or pt.", "en", aliases=("language",)),
+        Column(
+            "preferred_language",
+            "Language code such as en, sw, hi or pt-BR (or the language's name). Empty keeps it as it is.",
+            "en",
+            aliases=("language",),
+        ),
         Column("skills", "Skills, separated by semicolons.", "facilitation; bookkeeping"),
         Column(
             "consent_purpose",

@@ -6,17 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
 from minga.architecture.models import Group
+from minga.core import languages
 from minga.core.choices import Role
 from minga.core.models import Collective
+from minga.people.models import LANGUAGE_LENGTH
 
 ROLE_FILTER_CHOICES = [("", "Any role"), *Role.choices]
-
-
-def _language_choices() -> list[tuple[str, str]]:
-    return [(code, name) for code, name in settings.LANGUAGES]
 
 
 class SkillsField(forms.CharField):
@@ -105,8 +102,11 @@ class PersonForm(forms.Form):
         max_length=100,
         help_text="An identifier from another system, if any.",
     )
-    preferred_language = forms.ChoiceField(
-        label="Preferred language", choices=_language_choices, initial="en"
+    preferred_language = forms.CharField(
+        label="Preferred language",
+        initial="en",
+        max_length=60,
+        help_text="A code such as en, sw, hi or pt-BR, or the language's name.",
     )
     skills = SkillsField(
         label="Skills",
@@ -115,15 +115,21 @@ class PersonForm(forms.Form):
         help_text="Separate with commas, e.g. sewing, bookkeeping.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, collective: Collective, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Keep a language set elsewhere (import, API) selectable, so saving the form does not change it.
-        initial = self.initial.get("preferred_language")
-        choices = _language_choices()
-        if initial and initial not in dict(choices):
-            field = self.fields["preferred_language"]
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = [*choices, (initial, initial)]
+        # Any language may be typed (the rule of `core.languages`, as in imports and the API); the
+        # collective's own languages and the current one are suggested first, then the interface's.
+        current = self.initial.get("preferred_language") or ""
+        self.language_choices = languages.choices(*(collective.languages or []), current)
+        self.fields["preferred_language"].widget.attrs.update(
+            {"list": "language-choices", "autocomplete": "off"}
+        )
+
+    def clean_preferred_language(self) -> str:
+        try:
+            return languages.parse(self.cleaned_data["preferred_language"], max_length=LANGUAGE_LENGTH)
+        except languages.LanguageError as error:
+            raise forms.ValidationError(str(error), code="invalid_language") from error
 
 
 class PersonCreateForm(_GroupFormMixin, PersonForm):
@@ -144,7 +150,7 @@ class PersonCreateForm(_GroupFormMixin, PersonForm):
     def __init__(
         self, *args: Any, groups: Any, collective: Collective, roles: list[tuple[str, str]], **kwargs: Any
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, collective=collective, **kwargs)
         self._limit_groups(groups, collective)
         role = self.fields["role"]
         assert isinstance(role, forms.ChoiceField)

@@ -18,6 +18,9 @@ from minga.core.choices import Role
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 
+# A language tag's room (`core.languages`): "zh-Hant-TW" fits.
+LANGUAGE_LENGTH = 10
+
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def visible_to(self, user: Any) -> PersonQuerySet:
@@ -73,7 +76,7 @@ class Person(models.Model):
     full_name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     external_id = models.CharField(max_length=100, blank=True, help_text="An identifier from another system.")
-    preferred_language = models.CharField(max_length=10, blank=True, default="en")
+    preferred_language = models.CharField(max_length=LANGUAGE_LENGTH, blank=True, default="en")
     skills = models.JSONField(default=list, blank=True, help_text="Competencies and skills, as short tags.")
     consent_purpose = models.CharField(max_length=300, blank=True)
     consent_given_at = models.DateTimeField(null=True, blank=True)

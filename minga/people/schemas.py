@@ -32,12 +32,18 @@ class PersonOut(Schema):
         return obj.collective.slug
 
 
+LANGUAGE_HELP = (
+    "A language tag (BCP 47) such as en, sw, hi or pt-BR, or a language's name (Kiswahili); stored as the "
+    "canonical tag. Empty means no preference."
+)
+
+
 class PersonIn(Schema):
     collective: str = Field(description="Collective slug.")
     full_name: str
     email: str = ""
     external_id: str = ""
-    preferred_language: str = "en"
+    preferred_language: str = Field("en", description=LANGUAGE_HELP)
     skills: list[str] = Field(default_factory=list)
     consent_purpose: str = ""
     consent_given_at: dt.datetime | None = None
@@ -50,7 +56,7 @@ class PersonPatch(Schema):
     full_name: str | None = None
     email: str | None = None
     external_id: str | None = None
-    preferred_language: str | None = None
+    preferred_language: str | None = Field(None, description=LANGUAGE_HELP)
     skills: list[str] | None = None
     consent_purpose: str | None = None
 

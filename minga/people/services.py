@@ -14,12 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from minga.architecture.models import Group
+from minga.core import languages
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.choices import ROLE_RANK, Role
 from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective, hash_token
 from minga.core.scoping import forget_scope, scope_for
-from minga.people.models import Invitation, Membership, Person
+from minga.people.models import LANGUAGE_LENGTH, Invitation, Membership, Person
 
 PERSON_FIELDS = ["full_name", "email", "external_id", "preferred_language", "skills", "consent_purpose"]
 # Values of these fields never go into the append-only audit log (an erasure could not remove them).
@@ -141,7 +142,7 @@ def person_create(
         consent_purpose=consent_purpose,
         consent_given_at=consent_given_at,
     )
-    problems = _duplicate_problems(person)
+    problems = _duplicate_problems(person) + _language_problems(person)
     if consent_given_at is not None and consent_given_at > timezone.now():
         problems.append(
             Problem("date_in_future", "Consent cannot be given in the future.", field="consent_given_at")
@@ -156,6 +157,18 @@ def person_create(
     if group is not None:
         _membership_insert(actor=actor, person=person, group=group, role=role, started_on=started_on)
     return person
+
+
+def _language_problems(person: Person) -> list[Problem]:
+    """Canonicalises the person's preferred language (the rule of `core.languages`, as the form and
+    the import read it); empty means no preference."""
+    if not person.preferred_language:
+        return []
+    try:
+        person.preferred_language = languages.parse(person.preferred_language, max_length=LANGUAGE_LENGTH)
+    except languages.LanguageError as error:
+        return [Problem("invalid_language", str(error), field="preferred_language")]
+    return []
 
 
 def _duplicate_problems(person: Person) -> list[Problem]:
@@ -207,6 +220,8 @@ def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
     if locked.skills is None:
         locked.skills = []
     problems = _duplicate_problems(locked)
+    if "preferred_language" in changes:
+        problems += _language_problems(locked)
     if not isinstance(locked.skills, list) or not all(isinstance(x, str) for x in locked.skills):
         problems.append(Problem("invalid_skills", "Skills are a list of short words.", field="skills"))
     if problems:

@@ -155,7 +155,7 @@ def person_edit(request: HttpRequest, slug: str, person_id: int) -> HttpResponse
         name: getattr(person, name) for name in ("full_name", "email", "external_id", "preferred_language")
     }
     initial["skills"] = person.skills
-    form = PersonForm(request.POST or None, initial=initial)
+    form = PersonForm(request.POST or None, initial=initial, collective=collective)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(actor=request.user, person=person, **form.cleaned_data)

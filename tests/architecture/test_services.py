@@ -380,7 +380,13 @@ class TestCollectiveUpdate:
         entry = AuditEntry.objects.get(action="collective.update")
         assert entry.changes["name"] == ["Alpha Collective", "Alpha"]
 
-    @pytest.mark.parametrize("languages", [["english"], ["EN"], ["en", "x y"], "en", [1]])
+    def test_languages_are_stored_in_canonical_case_once(self, world):
+        updated = services.collective_update(
+            actor=world.admin, collective=world.alpha, languages=["EN", "pt-br", "en", "zh-hant-tw"]
+        )
+        assert updated.languages == ["en", "pt-BR", "zh-Hant-TW"]
+
+    @pytest.mark.parametrize("languages", [["english"], ["e"], ["en", "x y"], "en", [1]])
     def test_bad_language_codes_are_refused_on_their_field(self, world, languages):
         with pytest.raises(DomainError) as error:
             services.collective_update(actor=world.admin, collective=world.alpha, languages=languages)

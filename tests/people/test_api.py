@@ -133,6 +133,9 @@ class TestPersonCreate:
             ({"skills": "cooking"}, "skills"),
             ({"collective": "nowhere"}, "collective"),
             ({"consent_given_at": "2999-01-01T00:00:00Z", "consent_purpose": "x"}, "consent_given_at"),
+            ({"preferred_language": "Klingon!"}, "preferred_language"),
+            ({"preferred_language": "en_GB"}, "preferred_language"),
+            ({"preferred_language": "zh-Hant-TW-x"}, "preferred_language"),
         ],
     )
     def test_bad_input_is_422_on_the_field_and_writes_nothing(self, world, people, overrides, field):
@@ -153,6 +156,15 @@ class TestPersonChange:
             assert response.status_code == expected, (name, response.content)
             assert (Person.objects.get(pk=person.pk).full_name == "Changed") is allowed
 
+    @pytest.mark.parametrize(
+        ("given", "stored"), [("hi", "hi"), ("PT-br", "pt-BR"), ("Kiswahili", "sw"), ("", "")]
+    )
+    def test_any_language_tag_is_kept_in_canonical_case(self, world, people, given, stored):
+        wanjiku = people["wanjiku"]
+        response = client(world, "admin").patch(f"/people/{wanjiku.pk}", {"preferred_language": given})
+        assert response.status_code == 200 and response.json()["preferred_language"] == stored
+        assert Person.objects.get(pk=wanjiku.pk).preferred_language == stored
+
     def test_people_update_their_own_record(self, world):
         own = Person.objects.get(user=world.member)
         response = client(world, "member").patch(f"/people/{own.pk}", {"preferred_language": "sw"})
@@ -165,6 +177,7 @@ class TestPersonChange:
             ({"email": "amina@example.org"}, "email"),
             ({"skills": [1, 2]}, "skills.0"),
             ({"full_name": ""}, "full_name"),
+            ({"preferred_language": "not a language"}, "preferred_language"),
         ],
     )
     def test_update_bad_input(self, world, people, body, field):

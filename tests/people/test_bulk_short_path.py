@@ -90,7 +90,7 @@ CHOICES: dict[str, list[Any]] = {
     ],
     "email": ["p{n}@example.org", "P{n}@Example.org", "bad..{n}@example.org", "", " p{n}@example.org"],
     "external_id": ["KE-{n}", "", " KE-{n}", "=KE-{n}", "K" * 100 + "{n}"],
-    "language": ["fr", "", "xx"],
+    "language": ["fr", "", "FR", "hi", "pt-br", "pt-BR", "Hindi", "x!"],
     "skills": [["facilitation", "bookkeeping"], [], ["a; b"], ["x", " y"], ["b", "a"]],
     "consent": ["given", "none", "withdrawn", "future", "padded", "long"],
     "membership": ["member", "ended", "none", "lead"],

@@ -195,6 +195,32 @@ class TestPersonActions:
         person.refresh_from_db()
         assert (person.full_name, person.skills) == ("After", ["a", "b"])
 
+    def test_edit_takes_any_language_by_code_or_name_and_suggests_the_collectives(self, client, world):
+        world.alpha.languages = ["sw", "hi"]
+        world.alpha.save()
+        person = person_in(world.kibera, full_name="Asha")
+        client = login(client, world.lead)
+        page = client.get(url("person_edit", person.pk)).content.decode()
+        assert 'list="language-choices"' in page
+        assert '<option value="sw">Kiswahili</option><option value="hi">Hindi</option>' in page
+        response = client.post(
+            url("person_edit", person.pk), {"full_name": "Asha", "preferred_language": "Odia"}
+        )
+        assert response.status_code == 302
+        person.refresh_from_db()
+        assert person.preferred_language == "or"
+        assert "Odia (or)" in client.get(url("person_detail", person.pk)).content.decode()
+
+    def test_edit_refuses_what_is_no_language_on_its_field(self, client, world):
+        person = person_in(world.kibera, full_name="Asha")
+        response = login(client, world.lead).post(
+            url("person_edit", person.pk), {"full_name": "Changed", "preferred_language": "en_GB"}
+        )
+        assert response.status_code == 422
+        assert 'id="id_preferred_language_error"' in response.content.decode()
+        person.refresh_from_db()
+        assert (person.full_name, person.preferred_language) == ("Asha", "en")
+
     def test_edit_of_someone_outranking_the_lead_elsewhere_is_refused(self, client, world):
         person = person_in(world.kibera, full_name="Dual")
         Membership.objects.create(person=person, group=world.region_b, role=Role.COORDINATOR)

@@ -8,6 +8,7 @@ from django import template
 from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 
+from minga.core import languages
 from minga.core.models import Collective
 
 register = template.Library()
@@ -52,3 +53,12 @@ def query(context: template.Context, **changes: Any) -> str:
 @register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def language_name(tag: str) -> str:
+    """ "hi" → "Hindi (hi)"; a tag Minga knows no name for is shown as it is."""
+    if not tag:
+        return ""
+    known = languages.name(tag)
+    return tag if known == tag else f"{known} ({tag})"
