@@ -81,6 +81,14 @@ def test_small_demo_looks_like_a_real_movement(small: DemoResult) -> None:
     assert GroupSet.objects.filter(collective=demo_collective(), kind="thematic").count() >= 5
 
 
+def test_the_demo_collective_lists_the_languages_its_people_speak(small: DemoResult) -> None:
+    collective = demo_collective()
+    assert collective is not None
+    spoken = set(Person.objects.filter(collective=collective).values_list("preferred_language", flat=True))
+    assert collective.languages[0] == "en" and set(collective.languages) == spoken | {"en"}
+    assert len(collective.languages) == len(set(collective.languages)) > 3
+
+
 def test_links_join_two_groups_of_the_demo_with_ordered_dates(tiny: DemoResult) -> None:
     links = Link.objects.filter(collective=demo_collective()).select_related("source", "target")
     assert links.count() == tiny.links > 0

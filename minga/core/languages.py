@@ -21,15 +21,23 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # Names of languages the collectives work in that Django's locale table lacks.
 _MORE_NAMES = {
     "am": "Amharic",
+    "ceb": "Cebuano",
+    "ee": "Ewe",
     "gu": "Gujarati",
     "ha": "Hausa",
+    "kek": "Q'eqchi'",
     "lg": "Luganda",
+    "nah": "Nahuatl",
     "or": "Odia",
     "qu": "Quechua",
+    "quc": "K'iche'",
     "rw": "Kinyarwanda",
     "so": "Somali",
+    "tl": "Tagalog",
+    "tw": "Twi",
     "wo": "Wolof",
     "yo": "Yoruba",
+    "zap": "Zapotec",
     "zu": "Zulu",
 }
 

@@ -203,7 +203,7 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
         slug=DEMO_SLUG,
         name=DEMO_NAME,
         mission=DEMO_MISSION,
-        languages=["en", "es", "pt", "fr"],
+        languages=["en"],  # and the languages its people speak, once they are there
     )
     group_kind_create(
         actor=operator,
@@ -283,6 +283,16 @@ def _generate(*, size: str, seed: int, with_people: bool, today: dt.date, progre
         for email, _label, holder in LOGINS[1:]:
             user = _ensure_login(email)
             Person.objects.filter(pk=getattr(demo, holder)).update(user=user, email=email)
+        # The collective works in English and in its people's languages, most spoken first (the
+        # person form suggests them).
+        spoken = (
+            Person.objects.filter(collective=collective)
+            .values_list("preferred_language", flat=True)
+            .annotate(n=models.Count("id"))
+            .order_by("-n", "preferred_language")
+        )
+        collective.languages = list(dict.fromkeys(["en", *spoken]))
+        collective.save(update_fields=["languages"])
     extras: dict[str, int] = {}
     parts = _demo_parts()
     for part in parts:
