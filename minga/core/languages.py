@@ -96,9 +96,11 @@ def name(tag: str) -> str:
 def parse(text: str, *, names: bool = True, max_length: int | None = None) -> str:
     """The canonical tag `text` gives: a tag in any case, or (with `names`) a language's name. Raises
     LanguageError. A short text that is a tag is read as a tag ("or" is Odia, not a word), a longer one as
-    a name first.
+    a name first; a POSIX locale's underscore (en_GB) reads as the tag's hyphen.
     """
     text = text.strip()
+    if "_" in text and is_tag(text.replace("_", "-")):
+        text = text.replace("_", "-")  # a POSIX locale (en_GB), as other systems export them
     if is_tag(text) and len(text) <= 3:
         tag = canonical(text)
     elif names and text.lower() in _by_name():

@@ -18,6 +18,7 @@ from minga.core import languages
         ("pt-br", "pt-BR"),
         ("zh-hant-tw", "zh-Hant-TW"),
         ("es-419", "es-419"),
+        ("en_GB", "en-GB"),
         ("Kiswahili", "sw"),
         ("swahili", "sw"),
         ("Hindi", "hi"),
@@ -30,7 +31,7 @@ def test_a_tag_in_any_case_or_a_name_gives_the_canonical_tag(text, tag):
     assert languages.parse(text) == tag
 
 
-@pytest.mark.parametrize("text", ["", "x", "en_GB", "en-", "-en", "english language", "e1", "pt-BRAZILIANPT"])
+@pytest.mark.parametrize("text", ["", "x", "en_", "en-", "-en", "english language", "e1", "pt-BRAZILIANPT"])
 def test_what_is_no_language_is_refused_saying_what_to_give(text):
     with pytest.raises(languages.LanguageError, match="give a code such as en, sw, hi or pt-BR"):
         languages.parse(text)

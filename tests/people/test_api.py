@@ -134,7 +134,7 @@ class TestPersonCreate:
             ({"collective": "nowhere"}, "collective"),
             ({"consent_given_at": "2999-01-01T00:00:00Z", "consent_purpose": "x"}, "consent_given_at"),
             ({"preferred_language": "Klingon!"}, "preferred_language"),
-            ({"preferred_language": "en_GB"}, "preferred_language"),
+            ({"preferred_language": "en GB"}, "preferred_language"),
             ({"preferred_language": "zh-Hant-TW-x"}, "preferred_language"),
         ],
     )

@@ -214,7 +214,7 @@ class TestPersonActions:
     def test_edit_refuses_what_is_no_language_on_its_field(self, client, world):
         person = person_in(world.kibera, full_name="Asha")
         response = login(client, world.lead).post(
-            url("person_edit", person.pk), {"full_name": "Changed", "preferred_language": "en_GB"}
+            url("person_edit", person.pk), {"full_name": "Changed", "preferred_language": "en GB"}
         )
         assert response.status_code == 422
         assert 'id="id_preferred_language_error"' in response.content.decode()
