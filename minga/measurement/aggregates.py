@@ -75,8 +75,20 @@ def nodes_of(path: str) -> tuple[tuple[int, str], ...]:
 def is_current(collective_id: int, *, share_lock: bool = False) -> bool:
     """Whether the collective's aggregates are current. The writer reads it with a share lock (on
     PostgreSQL) so a recomputation running meanwhile waits for its values, or it waits for it."""
-    suffix = " FOR SHARE" if share_lock and is_postgres() else ""
-    rows = select(f"SELECT current FROM {STATE} WHERE collective_id = %s{suffix}", [collective_id])
+    locking = share_lock and is_postgres()
+    sql = f"SELECT current FROM {STATE} WHERE collective_id = %s{' FOR SHARE' if locking else ''}"
+    rows = select(sql, [collective_id])
+    if locking and not rows:
+        # No state row to lock: a first recomputation may be inserting it, unseen until it commits; it
+        # can't see this writer's values either, so it would mark rows current that lack them. Inserting
+        # the row makes this writer wait for the recomputation's insert (or it for ours), so one of them
+        # sees the other's work (tests/measurement/test_aggregates_concurrency.py).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {STATE} (collective_id, current) VALUES (%s, false) ON CONFLICT DO NOTHING",
+                [collective_id],
+            )
+        rows = select(sql, [collective_id])
     return bool(rows and rows[0][0])
 
 
