@@ -451,29 +451,6 @@ def link_delete(*, actor: Any, link: Link) -> None:
 COLLECTIVE_FIELDS = ["name", "mission", "languages", "visibility", "logo"]
 
 
-def _clean_languages(values: Any) -> tuple[list[str], list[Problem]]:
-    """The collective's languages as canonical tags (`core.languages`), without repeats, or the problem."""
-    if not isinstance(values, list) or not all(isinstance(code, str) for code in values):
-        return [], [
-            Problem("invalid", "Give the languages as a list of codes, e.g. en, es.", field="languages")
-        ]
-    tags, bad = [], []
-    for value in values:
-        try:
-            tags.append(language_tags.parse(value, names=False))
-        except language_tags.LanguageError:
-            bad.append(value)
-    if bad:
-        return [], [
-            Problem(
-                "invalid_language",
-                f"Not a language code: {', '.join(bad)}. Use codes such as en, es or pt-BR.",
-                field="languages",
-            )
-        ]
-    return list(dict.fromkeys(tags)), []
-
-
 @transaction.atomic
 def collective_update(*, actor: Any, collective: Collective, **changes: Any) -> Collective:
     """Change a collective's profile (admins of that collective)."""
@@ -488,7 +465,10 @@ def collective_update(*, actor: Any, collective: Collective, **changes: Any) -> 
         setattr(locked, name, value)
     problems: list[Problem] = []
     if "languages" in changes:
-        locked.languages, problems = _clean_languages(changes["languages"])
+        try:  # codes only: a collective lists its languages as codes
+            locked.languages = language_tags.clean_list(changes["languages"], field="languages", names=False)
+        except DomainError as error:
+            problems += error.problems
     try:
         locked.full_clean()
     except ValidationError as error:
@@ -518,9 +498,7 @@ def collective_create(
     """Create a collective with the default kinds of group (platform operators only)."""
     if not scope_for(actor).is_superuser:
         raise DomainError.single("forbidden", "Only a platform operator can create a collective.")
-    tags, problems = _clean_languages(languages or ["en"])
-    if problems:
-        raise DomainError(problems)
+    tags = language_tags.clean_list(languages or ["en"], field="languages", names=False)
     collective = Collective(slug=slug, name=name, mission=mission, languages=tags, visibility=visibility)
     full_clean(collective)
     collective.save()

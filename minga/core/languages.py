@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
+
+from minga.core.errors import DomainError
 
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -115,8 +118,48 @@ def parse(text: str, *, names: bool = True, max_length: int | None = None) -> st
     return tag
 
 
+def as_filter(text: str) -> str:
+    """What a language filter looks for: the tag `text` names ("Hindi", "PT-br"), or the text itself,
+    which then matches nothing."""
+    try:
+        return parse(text)
+    except LanguageError:
+        return text
+
+
 def choices(*preferred: str) -> list[tuple[str, str]]:
     """(tag, name) to offer where a language is picked: `preferred` first (e.g. the collective's
     languages and the current value), then the interface's languages, without repeats."""
     tags = [*preferred, *(code for code, _ in settings.LANGUAGES)]
     return [(tag, name(tag)) for tag in dict.fromkeys(t for t in tags if t)]
+
+
+def clean(value: Any, *, field: str, max_length: int | None = None, names: bool = True) -> str:
+    """`parse` for services: the canonical tag of `value`, or a DomainError on `field`."""
+    if not isinstance(value, str):
+        raise DomainError.single("invalid_language", "Give the language as a code such as en.", field=field)
+    try:
+        return parse(value, names=names, max_length=max_length)
+    except LanguageError as error:
+        raise DomainError.single("invalid_language", str(error), field=field) from error
+
+
+def clean_list(values: Any, *, field: str, names: bool = True) -> list[str]:
+    """A list of languages as canonical tags without repeats, or one DomainError on `field` naming every
+    value that is no language."""
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        message = "Give the languages as a list of codes, e.g. en, es."
+        raise DomainError.single("invalid", message, field=field)
+    tags, bad = [], []
+    for value in values:
+        try:
+            tags.append(parse(value, names=names))
+        except LanguageError:
+            bad.append(value)
+    if bad:
+        raise DomainError.single(
+            "invalid_language",
+            f"Not a language code: {', '.join(bad)}. Use codes such as en, es or pt-BR.",
+            field=field,
+        )
+    return list(dict.fromkeys(tags))

@@ -11,6 +11,7 @@ from typing import Any
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from minga.architecture.access import access_collective, access_group
+from minga.core import languages
 from minga.core.api_support import (
     ERROR_RESPONSES,
     ApiRequest,
@@ -253,7 +254,7 @@ def list_resources(request: ApiRequest, filters: Query[ResourceFilters]) -> dict
     if filters.collective:
         qs = qs.filter(collective__slug=filters.collective)
     if filters.language:
-        qs = qs.filter(language=filters.language)
+        qs = qs.filter(language=languages.as_filter(filters.language))
     if filters.tag:
         qs = qs.filter(tags__icontains=f'"{filters.tag.lower()}"')
     return paginate(qs, filters, keys=TITLE_ORDER)

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from minga.core import languages
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.learning.indexing import EMBED_DIM, FTS_TABLE, embed, search_index_refresh, search_index_stale
@@ -166,7 +167,7 @@ def candidates(
         if filters.tag:
             qs = qs.filter(tags__contains=f" {filters.tag.strip().lower().replace(' ', '-')} ")
         if filters.language:
-            qs = qs.filter(language=filters.language)
+            qs = qs.filter(language=languages.as_filter(filters.language))
     if isinstance(within, Practice):
         qs = qs.filter(practice=within)
     elif isinstance(within, Resource):

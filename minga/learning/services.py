@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from minga.architecture.models import Group
+from minga.core import languages
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
@@ -44,6 +45,7 @@ PRACTICE_FIELDS = [
     "visibility",
     "origin_group",
 ]
+LANGUAGE_LENGTH = Resource._meta.get_field("language").max_length
 RESOURCE_FIELDS = [
     "title",
     "description",
@@ -117,7 +119,7 @@ def practice_create(
         raise DomainError(problems)
     _require_owner_rights(actor, collective, origin_group, "origin_group")
     fields["tags"] = _clean_tags(fields.get("tags"))
-    fields["languages"] = _clean_tags(fields.get("languages") or ["en"], "languages")
+    fields["languages"] = languages.clean_list(fields.get("languages") or ["en"], field="languages")
     practice = Practice(
         collective=collective, title=(title or "").strip(), origin_group=origin_group, **fields
     )
@@ -146,7 +148,7 @@ def practice_update(*, actor: Any, practice: Practice, **changes: Any) -> Practi
     if "tags" in changes:
         changes["tags"] = _clean_tags(changes["tags"])
     if "languages" in changes:
-        changes["languages"] = _clean_tags(changes["languages"], "languages")
+        changes["languages"] = languages.clean_list(changes["languages"], field="languages")
     before = snapshot(practice, list(changes))
     for name, value in changes.items():
         setattr(practice, name, value)
@@ -402,6 +404,8 @@ def resource_create(
         raise DomainError(problems)
     _require_owner_rights(actor, collective, group, "group")
     fields["tags"] = _clean_tags(fields.get("tags"))
+    if "language" in fields:
+        fields["language"] = languages.clean(fields["language"], field="language", max_length=LANGUAGE_LENGTH)
     resource = Resource(collective=collective, title=(title or "").strip(), group=group, **fields)
     if upload is not None:
         name, data = upload
@@ -437,6 +441,10 @@ def resource_update(*, actor: Any, resource: Resource, **changes: Any) -> Resour
         _require_owner_rights(actor, resource.collective, changes["group"], "group")
     if "tags" in changes:
         changes["tags"] = _clean_tags(changes["tags"])
+    if "language" in changes:
+        changes["language"] = languages.clean(
+            changes["language"], field="language", max_length=LANGUAGE_LENGTH
+        )
     before = snapshot(resource, [k for k in changes if k != "text"])
     for name, value in changes.items():
         setattr(resource, name, value)

@@ -26,6 +26,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from minga.architecture.models import Group, Layer
+from minga.core import languages
 from minga.core.audit import audit_record, diff_fields, snapshot
 from minga.core.choices import Role
 from minga.core.errors import DomainError, NotFound, Problem, full_clean
@@ -42,6 +43,7 @@ from minga.pathways.models import (
     StrategyRevision,
 )
 
+LANGUAGE_LENGTH = Pathway._meta.get_field("language").max_length
 PATHWAY_FIELDS = [
     "name",
     "summary",
@@ -123,6 +125,8 @@ def pathway_create(
     """Create a draft pathway of `collective` (backbone admins only)."""
     _require_admin(actor, collective)
     _unknown(fields, PATHWAY_FIELDS)
+    if "language" in fields:
+        fields["language"] = languages.clean(fields["language"], field="language", max_length=LANGUAGE_LENGTH)
     pathway = Pathway(collective=collective, name=name.strip(), owner=owner, **fields)
     problems = _owner_problems(collective, owner)
     if problems:
@@ -143,6 +147,10 @@ def pathway_update(*, actor: Any, pathway: Pathway, note: str = "", **changes: A
     """Change a pathway's texts or settings. A published pathway gets a new version for the change."""
     pathway = _lock_pathway(actor, pathway)
     _unknown(changes, PATHWAY_FIELDS)
+    if "language" in changes:
+        changes["language"] = languages.clean(
+            changes["language"], field="language", max_length=LANGUAGE_LENGTH
+        )
     before = snapshot(pathway, PATHWAY_FIELDS)
     for name, value in changes.items():
         setattr(pathway, name, value.strip() if name == "name" and isinstance(value, str) else value)

@@ -246,3 +246,32 @@ def test_a_visitor_may_ask_and_is_answered_from_the_public_material(world, pract
     assert body["found"] and {c["title"] for c in body["citations"]} == {"Open harvest"}
     # Writes stay closed to visitors.
     assert client(world, "anonymous").post("/learning/practices", {"collective": "alpha"}).status_code == 401
+
+
+def test_languages_follow_the_one_rule_and_filters_read_names(world):
+    """Practices and documents take any language tag (canonical case) or name, like people; a language
+    that is none is a 422 on its field; the library's filter reads "Hindi" as hi."""
+    api = ApiClient(world.admin)
+    created = api.post(
+        "/learning/practices",
+        {
+            "collective": "alpha",
+            "title": "Seed fairs",
+            "method": "Swap seeds.",
+            "languages": ["EN", "Hindi", "en"],
+        },
+        **{"Idempotency-Key": "fairs-1"},
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["languages"] == ["en", "hi"]
+    refused = api.patch(f"/learning/practices/{created.json()['id']}", {"languages": ["en", "x y"]})
+    assert refused.status_code == 422 and "languages" in refused.content.decode()
+    assert Practice.objects.get(pk=created.json()["id"]).languages == ["en", "hi"]
+    make_resource(
+        world.alpha, actor=world.admin, title="Odia guide", language="Odia", visibility=Visibility.PUBLIC
+    )
+    listed = api.get("/learning/resources", {"collective": "alpha", "language": "Odia"}).json()
+    assert [r["title"] for r in listed["items"]] == ["Odia guide"]
+    assert (
+        api.get("/learning/resources", {"collective": "alpha", "language": "Klingon"}).json()["items"] == []
+    )

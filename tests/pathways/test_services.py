@@ -455,3 +455,15 @@ def test_bulk_set_writes_complete_history_rows_and_supersedes_pending_moves(worl
     assert ProgressEntry.objects.get(group=behind, stage=first).left_on == day
     assert ProgressEntry.objects.get(group=behind, kind="forward").status == "rejected"
     assert not ProgressEntry.objects.filter(status="pending").exists()
+
+
+def test_a_pathways_language_is_a_language_tag_in_canonical_case(world):
+    pathway = services.pathway_create(
+        actor=world.admin, collective=world.alpha, name="Camino", language="ES-419"
+    )
+    assert pathway.language == "es-419"
+    with pytest.raises(DomainError) as error:
+        services.pathway_update(actor=world.admin, pathway=pathway, language="Spanish please")
+    assert [p.field for p in error.value.problems] == ["language"]
+    pathway.refresh_from_db()
+    assert pathway.language == "es-419"
