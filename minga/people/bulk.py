@@ -175,6 +175,7 @@ class PeopleImporter(Importer):
         self.today = timezone.localdate()
         self.now = timezone.now()
         self._languages: dict[str, str | CellError] = {}  # cell → tag (or why it isn't one)
+        self._kept_languages: dict[str, bool] = {}  # stored language → is it its own canonical tag?
         self.roles = Choices(Role.choices, what="role")
         self._dates: dict[str, dt.date | None] = {}
         self._moments: dict[dt.date, dt.datetime] = {}
@@ -206,10 +207,14 @@ class PeopleImporter(Importer):
 
     def _is_kept_language(self, stored: str) -> bool:
         """Whether a cell equal to this stored language leaves it unchanged (it is a canonical tag)."""
-        try:
-            return self._language(stored) == stored
-        except CellError:
-            return False
+        kept = self._kept_languages.get(stored)
+        if kept is None:
+            try:
+                kept = self._language(stored) == stored
+            except CellError:
+                kept = False
+            self._kept_languages[stored] = kept
+        return kept
 
     def _date(self, text: str) -> dt.date | None:
         if text not in self._dates:
@@ -467,7 +472,7 @@ class PeopleImporter(Importer):
         compared, ix_lang, ix_skills = short.compared, short.language, short.skills
         ix_purpose, ix_day, ix_role, ix_since = short.purpose, short.day, short.role, short.since
         placements, skills_memo, days = self._placements, self._skill_texts, self._plain_days
-        plain_email, stored_skills = is_plain_email, self._stored_skills
+        plain_email, stored_skills, kept = is_plain_email, self._stored_skills, self._kept_languages
         taken: set[int] = set()
         seen_external, seen_email = self.seen_external, self.seen_email
         for index, (number, cells) in looked_at:
@@ -484,7 +489,9 @@ class PeopleImporter(Importer):
             if (
                 ix_lang is not None
                 and cells[ix_lang]
-                and (cells[ix_lang] != language or not self._is_kept_language(language))
+                and (
+                    cells[ix_lang] != language or not (kept.get(language) or self._is_kept_language(language))
+                )
             ):
                 continue
             if ix_skills is not None:
