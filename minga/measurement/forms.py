@@ -313,3 +313,36 @@ class SaveDashboardForm(forms.Form):
             .order_by("name", "id")
             .values_list("code", "name")
         )
+
+
+class EditDashboardForm(SaveDashboardForm):
+    """Change a saved dashboard: its name, indicators, charts and sharing as when saving, and its area
+    (the whole collective, the subtree it was saved for, or a group set) and periods."""
+
+    area = forms.ChoiceField(label="Area", required=False)
+    period = forms.CharField(
+        label="Periods",
+        max_length=60,
+        required=False,
+        help_text="Blank: the last 12. A range 202501:202512, or codes 2025Q1,2025Q2.",
+    )
+
+    field_order = ["name", "indicators", "area", "period", "charts", "shared"]
+
+    def __init__(
+        self, *args: Any, collective: Collective, viewer: Any, within: Any, group_sets: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, collective=collective, viewer=viewer, **kwargs)
+        del self.fields["within"], self.fields["set"]
+        choices = [("", f"The whole of {collective.name}")]
+        if within is not None:
+            choices.append((f"within:{within.pk}", f"{within.name} and its groups"))
+        choices += [(f"set:{s.pk}", f"Group set: {s.name}") for s in group_sets]
+        area = self.fields["area"]
+        assert isinstance(area, forms.ChoiceField)
+        area.choices = choices
+
+    def area_ids(self) -> tuple[int | None, int | None]:
+        """(within id, group set id) from the chosen area."""
+        kind, _, pk = (self.cleaned_data.get("area") or "").partition(":")
+        return (int(pk) if kind == "within" else None, int(pk) if kind == "set" else None)

@@ -127,6 +127,11 @@ urlpatterns += [
         name="saved_dashboard",
     ),
     path(
+        "c/<slug:slug>/measurement/dashboards/<int:dashboard_id>/edit/",
+        views_dashboards.saved_dashboard_edit,
+        name="saved_dashboard_edit",
+    ),
+    path(
         "c/<slug:slug>/measurement/dashboards/<int:dashboard_id>/delete/",
         views_dashboards.saved_dashboard_delete,
         name="saved_dashboard_delete",

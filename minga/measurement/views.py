@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minga.architecture.access import access_collective, access_group, access_group_set
-from minga.architecture.models import Group, Layer
+from minga.architecture.models import Group, GroupSet, Layer
 from minga.core.bulk import formats
 from minga.core.charts import render_svg
 from minga.core.errors import DomainError, NotFound
@@ -82,6 +82,9 @@ def _analysis(request: HttpRequest, slug: str) -> dict[str, Any]:
             context["period_error"] = str(error)
     context["within"] = area.group.pk if area.group else ""
     context["set_id"] = area.group_set.pk if area.group_set else ""
+    # The sets to pick from (a set replaces the tree's area; inside a subtree the page keeps to it).
+    sets = GroupSet.objects.visible_to(request.user).filter(collective=collective).order_by("name")
+    context["group_sets"] = [] if area.group else list(sets[:200])
     return context
 
 

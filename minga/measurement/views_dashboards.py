@@ -1,4 +1,5 @@
-"""Saved dashboards: save the dashboard as shown, open a saved one (computed for the viewer), delete."""
+"""Saved dashboards: save the dashboard as shown, open a saved one (computed for the viewer), change it,
+delete it."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minga.architecture.access import access_collective, access_group, access_group_set
+from minga.architecture.models import GroupSet
 from minga.core.charts import render_svg
 from minga.core.errors import DomainError, NotFound
+from minga.core.forms import add_problems
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
 from minga.measurement import charts, dashboards
-from minga.measurement.forms import SaveDashboardForm
+from minga.measurement.forms import EditDashboardForm, SaveDashboardForm
 
 
 def _member_collective(request: HttpRequest, slug: str) -> Collective:
@@ -94,6 +97,59 @@ def saved_dashboard(request: HttpRequest, slug: str, dashboard_id: int) -> HttpR
         "mine": dashboard.owner_id == request.user.pk,
     }
     return render(request, "measurement/saved_dashboard.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def saved_dashboard_edit(request: HttpRequest, slug: str, dashboard_id: int) -> HttpResponse:
+    """Change your saved dashboard: name, indicators, area, periods, charts, sharing."""
+    collective = _member_collective(request, slug)
+    dashboard = dashboards.access_dashboard(request.user, dashboard_id, for_edit=True)
+    if dashboard.collective_id != collective.pk:
+        raise NotFound("dashboard")
+    group_sets = GroupSet.objects.visible_to(request.user).filter(collective=collective).order_by("name")
+    group_sets = group_sets[:200]
+    area = f"within:{dashboard.within_id}" if dashboard.within_id else ""
+    area = f"set:{dashboard.group_set_id}" if dashboard.group_set_id else area
+    form = EditDashboardForm(
+        request.POST or None,
+        collective=collective,
+        viewer=request.user,
+        within=dashboard.within,
+        group_sets=group_sets,
+        initial={
+            "name": dashboard.name,
+            "indicators": dashboard.indicators,
+            "area": area,
+            "period": dashboard.period,
+            "charts": dashboard.charts,
+            "shared": dashboard.shared,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        within_id, set_id = form.area_ids()
+        try:
+            within = access_group(request.user, within_id, collective=collective) if within_id else None
+            group_set = access_group_set(request.user, set_id) if set_id else None
+            dashboards.dashboard_update(
+                actor=request.user,
+                dashboard=dashboard,
+                name=data["name"],
+                indicators=data["indicators"],
+                within=within,
+                group_set=group_set,
+                period=data["period"],
+                charts=data["charts"],
+                shared=data["shared"],
+            )
+        except DomainError as error:
+            add_problems(form, error, aliases={"within": "area", "group_set": "area"})
+        else:
+            messages.success(request, f"Dashboard “{dashboard.name}” saved.")
+            return redirect(reverse("measurement:saved_dashboard", args=[collective.slug, dashboard.pk]))
+    context = {"collective": collective, "nav": "measurement", "dashboard": dashboard, "form": form}
+    status = 422 if form.is_bound and form.errors else 200
+    return render(request, "measurement/saved_dashboard_edit.html", context, status=status)
 
 
 @require_POST

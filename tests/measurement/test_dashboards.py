@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from minga.architecture.models import GroupSet
 from minga.core.errors import DomainError, NotFound
+from minga.core.models import AuditEntry
 from minga.measurement import charts, dashboards, selectors
 from minga.measurement.models_dashboards import SavedDashboard
 from tests.factories.api import ApiClient, error_fields
@@ -302,3 +303,82 @@ def test_dashboard_over_a_group_set(world: Any, data: dict[str, Any]) -> None:
     beta_set = GroupSet.objects.create(collective=world.beta, code="b", name="Beta set")
     other = page(world, "admin").get(reverse("measurement:dashboard", args=["alpha"]), {"set": beta_set.pk})
     assert other.status_code == 404
+
+
+def test_the_dashboard_page_offers_the_collectives_group_sets_to_pick(
+    world: Any, data: dict[str, Any]
+) -> None:
+    coast = GroupSet.objects.create(collective=world.alpha, code="coast", name="Coastal groups")
+    coast.groups.add(world.mombasa)
+    GroupSet.objects.create(collective=world.beta, code="b", name="Beta set")
+    url = reverse("measurement:dashboard", args=["alpha"])
+    html = page(world, "admin").get(url, {"indicator": "meetings"}).content.decode()
+    assert f'<option value="{coast.pk}">Set: Coastal groups</option>' in html and "Beta set" not in html
+    picked = page(world, "admin").get(url, {"indicator": "meetings", "set": coast.pk}).content.decode()
+    assert f'<option value="{coast.pk}" selected>Set: Coastal groups</option>' in picked
+    assert "By group of the set" in picked
+    # Inside a subtree the page keeps to it: no set to pick there.
+    inside = (
+        page(world, "admin").get(url, {"indicator": "meetings", "within": world.kenya.pk}).content.decode()
+    )
+    assert 'name="set"' not in inside.split("</form>")[0]
+
+
+def edit_url(saved: SavedDashboard) -> str:
+    return reverse("measurement:saved_dashboard_edit", args=["alpha", saved.pk])
+
+
+def test_the_owner_renames_and_reconfigures_a_dashboard_on_its_page(world: Any, data: dict[str, Any]) -> None:
+    saved = save(world)
+    coast = GroupSet.objects.create(collective=world.alpha, code="coast", name="Coastal groups")
+    browser = page(world, "admin")
+    opened = browser.get(reverse("measurement:saved_dashboard", args=["alpha", saved.pk])).content.decode()
+    assert edit_url(saved) in opened
+    form = browser.get(edit_url(saved)).content.decode()
+    assert (
+        'value="Meetings in Kenya"' in form and f'<option value="within:{world.kenya.pk}" selected>' in form
+    )
+    response = browser.post(
+        edit_url(saved),
+        {
+            "name": "Coastal meetings",
+            "indicators": ["meetings"],
+            "area": f"set:{coast.pk}",
+            "period": "202604",
+            "charts": ["trend"],
+        },
+    )
+    assert response.status_code == 302
+    saved.refresh_from_db()
+    assert (saved.name, saved.within, saved.group_set, saved.period, saved.charts, saved.shared) == (
+        "Coastal meetings",
+        None,
+        coast,
+        "202604",
+        ["trend"],
+        False,
+    )
+    assert AuditEntry.objects.for_object(saved).filter(action="dashboard.update").exists()
+
+
+def test_a_bad_change_is_shown_on_its_field_and_saves_nothing(world: Any, data: dict[str, Any]) -> None:
+    saved = save(world)
+    response = page(world, "admin").post(
+        edit_url(saved),
+        {"name": "Renamed", "indicators": ["meetings"], "area": "", "period": "2026-13", "charts": ["trend"]},
+    )
+    assert response.status_code == 422
+    assert 'id="id_period_error"' in response.content.decode()
+    saved.refresh_from_db()
+    assert (saved.name, saved.period) == ("Meetings in Kenya", "202603:202604")
+
+
+@pytest.mark.parametrize("actor", ["coordinator_a", "member", "anonymous"])
+def test_only_the_owner_changes_a_dashboard(world: Any, data: dict[str, Any], actor: str) -> None:
+    saved = save(world)
+    response = page(world, actor).post(
+        edit_url(saved), {"name": "Taken", "indicators": ["meetings"], "charts": ["trend"]}
+    )
+    assert response.status_code == 404
+    saved.refresh_from_db()
+    assert saved.name == "Meetings in Kenya"
