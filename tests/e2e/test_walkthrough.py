@@ -70,6 +70,8 @@ def test_coordinator_walks_the_collective(
     expect(page.get_by_role("main").get_by_role("link", name="Mombasa Women")).to_have_count(0)
     search.get_by_label(re.compile(r"^Search")).fill("Kibera")
     search.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"[?&]q=Kibera"))  # not the previous page's results, still there
+    expect(results.get_by_role("link", name="Kibera Youth")).to_be_visible()
     shot("search results")
 
     # 6. The group page shows the group and where it sits in the tree.
