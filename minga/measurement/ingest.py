@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ from django.db import connection
 from django.utils import timezone
 
 from minga.architecture.models import Group
-from minga.core.bulk.sql import allocate_ids, in_list, insert_rows, select, update_rows
+from minga.core.bulk.sql import allocate_ids, in_list, insert_rows, is_postgres, select, update_rows
 from minga.core.errors import Problem
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
@@ -55,6 +56,10 @@ HISTORY_TABLE = DataValueHistory._meta.db_table
 # Reports are due this many days after the end of their period (later ones count as late).
 DUE_AFTER_DAYS = 10
 LOOKUP_BATCH = 5_000
+# Advisory locks of value writers on PostgreSQL (`ValueWriter._take_turns`): the first key names them,
+# the second is one of WRITER_BUCKETS buckets of (indicator, period) pairs.
+WRITER_LOCKS = 0x4D56
+WRITER_BUCKETS = 256
 YES = {"1", "yes", "y", "true", "oui", "si", "sí", "ndiyo"}
 NO = {"0", "no", "n", "false", "non", "hapana"}
 
@@ -540,6 +545,8 @@ class ValueWriter:
                 )
             else:
                 kept.append(r)
+        if not dry_run:
+            self._take_turns(kept)
         existing = self._existing(kept)
         creates: list[_Ready] = []
         updates: list[tuple[_Ready, tuple[int, float | None, str, str]]] = []
@@ -570,6 +577,23 @@ class ValueWriter:
 
     def _problem(self, r: _Ready, field_name: str, code: str, message: str) -> Problem:
         return Problem(code=code, message=message, field=field_name, row=r.item.location)
+
+    def _take_turns(self, ready: list[_Ready]) -> None:
+        """PostgreSQL: writers of the same (indicator, period) take turns, each until its transaction
+        ends, so a second writer reads what the first committed: its history and the aggregates' deltas
+        start from the value it really replaces, and a value created by both is updated by the second,
+        not refused. One transaction-level advisory lock per bucket of (indicator, period) pairs,
+        taken in order (two batches can't deadlock) and bounded in number (the server's lock table is
+        shared). SQLite needs none: its IMMEDIATE transactions let one writer in at a time."""
+        if not ready or not is_postgres():
+            return
+        buckets = sorted(
+            {zlib.crc32(f"{r.indicator.pk}:{r.period.spec.code}".encode()) % WRITER_BUCKETS for r in ready}
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, b) FROM unnest(%s::int[]) AS t(b)", [WRITER_LOCKS, buckets]
+            )
 
     def _existing(
         self, ready: list[_Ready]

@@ -279,44 +279,28 @@ def test_two_api_batches_for_different_groups_under_one_node_both_count(
     assert_consistent(world, members)
 
 
-# PostgreSQL races of the value writer itself (minga/measurement/ingest.py, not the aggregates' upkeep):
-# `ValueWriter._existing` reads the stored values without a row lock, so when two writers change the
-# same value the second one's UPDATE or DELETE waits for the first, then overwrites it (or finds it
-# gone) while its deltas subtract the value it read before: the stored value and the aggregates go wrong.
-# Reading with `FOR UPDATE` (in key order) makes the second wait and read the first one's value.
-UNLOCKED_READ = "ingest.ValueWriter._existing reads the stored values without FOR UPDATE"
-# Two writers creating the same value: the second one's insert hits the natural key and its whole batch
-# fails (IntegrityError) rather than updating the first one's value; the aggregates stay right.
-NO_UPSERT = "the value insert has no ON CONFLICT: the second writer's batch fails"
+# Two writers of the same value: on PostgreSQL the second waits for the first's advisory lock
+# (`ValueWriter._take_turns`) and then reads what it committed — without it, its UPDATE or DELETE waited
+# on the row and then applied deltas from the value it had read before, and a value created by both made
+# the second batch fail on the natural key.
 
 
 @pytest.mark.parametrize(
-    ("before", "first", "second", "final", "race"),
-    [
-        (5, 7, 9, 9.0, UNLOCKED_READ),
-        (5, "", 9, 9.0, UNLOCKED_READ),
-        (5, 7, "", None, UNLOCKED_READ),
-        (5, "", "", None, UNLOCKED_READ),
-        (None, 7, 9, 9.0, NO_UPSERT),
-    ],
+    ("before", "first", "second", "final"),
+    [(5, 7, 9, 9.0), (5, "", 9, 9.0), (5, 7, "", None), (5, "", "", None), (None, 7, 9, 9.0)],
     ids=["update-update", "delete-update", "update-delete", "delete-delete", "create-create"],
 )
 def test_two_writers_changing_the_same_value_keep_the_later_one(
     world: Any,
     gate: Gate,
     trace: Trace,
-    request: pytest.FixtureRequest,
     before: float | None,
     first: Any,
     second: Any,
     final: float | None,
-    race: str,
 ) -> None:
     """Kibera's value (5: the minimum and maximum of Nairobi's row) created, changed or deleted by two
     writers at once: the value is the second writer's, and the rows count it once."""
-    if is_postgres():
-        # strict: once the writer is fixed these pass, and the marker must go.
-        request.applymarker(pytest.mark.xfail(strict=True, reason=race))
     make_period(world.alpha, "202603")
     indicator = make_indicator(world.alpha, code="lowest", aggregation=Aggregation.MIN)
     aggregates.reaggregate(collective=world.alpha)
