@@ -104,9 +104,10 @@ class PersonForm(forms.Form):
     )
     preferred_language = forms.CharField(
         label="Preferred language",
+        required=False,
         initial="en",
         max_length=60,
-        help_text="A code such as en, sw, hi or pt-BR, or the language's name.",
+        help_text="A code such as en, sw, hi or pt-BR, or the language's name. Empty: no preference.",
     )
     skills = SkillsField(
         label="Skills",
@@ -126,8 +127,11 @@ class PersonForm(forms.Form):
         )
 
     def clean_preferred_language(self) -> str:
+        text = self.cleaned_data["preferred_language"]
+        if not text:
+            return ""
         try:
-            return languages.parse(self.cleaned_data["preferred_language"], max_length=LANGUAGE_LENGTH)
+            return languages.parse(text, max_length=LANGUAGE_LENGTH)
         except languages.LanguageError as error:
             raise forms.ValidationError(str(error), code="invalid_language") from error
 

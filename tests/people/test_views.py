@@ -211,6 +211,17 @@ class TestPersonActions:
         assert person.preferred_language == "or"
         assert "Odia (or)" in client.get(url("person_detail", person.pk)).content.decode()
 
+    def test_an_empty_language_is_no_preference(self, client, world):
+        person = person_in(world.kibera, full_name="Asha")
+        response = login(client, world.lead).post(
+            url("person_edit", person.pk), {"full_name": "Asha", "preferred_language": ""}
+        )
+        assert response.status_code == 302
+        person.refresh_from_db()
+        assert person.preferred_language == ""
+        page = client.get(url("person_edit", person.pk)).content.decode()
+        assert 'name="preferred_language"' in page and 'name="preferred_language" value=' not in page
+
     def test_edit_refuses_what_is_no_language_on_its_field(self, client, world):
         person = person_in(world.kibera, full_name="Asha")
         response = login(client, world.lead).post(
