@@ -283,8 +283,8 @@ _TEMPORARY = (
 def _replace(cursor: Any, collective_id: int) -> None:
     """Make the collective's stored rows those of measurement_node_fresh (node in column `node`): delete
     the rows that are gone, then insert the new ones and update those that differ. Rows that did not
-    change are not rewritten: on PostgreSQL every inserted row costs four foreign-key checks at commit (6-14 s
-    for 360,000 rows here), so a recomputation after a group move pays only for the rows it moved."""
+    change are not rewritten (every write dirties a page and an index entry), so a recomputation after a
+    group move pays only for the rows it moved."""
     same_key = (
         "a.indicator_id = f.indicator_id AND a.period_id = f.period_id AND a.node_id = f.node "
         "AND a.option = f.option"
