@@ -314,7 +314,7 @@ def test_the_dashboard_page_offers_the_collectives_group_sets_to_pick(
     url = reverse("measurement:dashboard", args=["alpha"])
     html = page(world, "admin").get(url, {"indicator": "meetings"}).content.decode()
     assert f'<option value="{coast.pk}">Set: Coastal groups</option>' in html and "Beta set" not in html
-    picked = page(world, "admin").get(url, {"indicator": "meetings", "set": coast.pk}).content.decode()
+    picked = page(world, "admin").get(url, {"indicator": "meetings", "set": str(coast.pk)}).content.decode()
     assert f'<option value="{coast.pk}" selected>Set: Coastal groups</option>' in picked
     assert "By group of the set" in picked
     # Inside a subtree the page keeps to it: no set to pick there.
