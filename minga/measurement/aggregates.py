@@ -250,18 +250,6 @@ def reaggregate(*, collective: Collective) -> Rebuilt:
                 _stage_postgres(cursor, collective.pk)
             else:
                 _stage_sqlite(cursor, collective.pk, nodes)
-            _temporary(cursor, "measurement_node_fresh", _STAGE)
-            for level in (f"n{depth}" for depth in range(NODE_LEVELS)):
-                cursor.execute(
-                    f"INSERT INTO measurement_node_fresh SELECT s.indicator_id, s.period_id, n.{level}, "
-                    "s.option, SUM(s.total), SUM(s.numbers), SUM(s.reported), MIN(s.minimum), MAX(s.maximum) "
-                    "FROM measurement_node_stage s JOIN measurement_node_list n ON n.node = s.node "
-                    f"WHERE n.{level} IS NOT NULL GROUP BY s.indicator_id, s.period_id, n.{level}, s.option"
-                )
-            cursor.execute(
-                "CREATE INDEX measurement_node_fresh_key ON measurement_node_fresh "
-                "(indicator_id, period_id, node, option)"
-            )
             _replace(cursor, collective.pk)
             for table in _TEMPORARY:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -277,34 +265,105 @@ _TEMPORARY = (
     "measurement_node_sums",
     "measurement_node_stage",
     "measurement_node_fresh",
+    "measurement_node_diff",
 )
 
 
-def _replace(cursor: Any, collective_id: int) -> None:
-    """Make the collective's stored rows those of measurement_node_fresh (node in column `node`): delete
-    the rows that are gone, then insert the new ones and update those that differ. Rows that did not
-    change are not rewritten (every write dirties a page and an index entry), so a recomputation after a
-    group move pays only for the rows it moved."""
-    same_key = (
-        "a.indicator_id = f.indicator_id AND a.period_id = f.period_id AND a.node_id = f.node "
-        "AND a.option = f.option"
+def _fresh() -> str:
+    """The query of the rows the staging rows add up to: each level's rows sum the staging rows under
+    each of its nodes. A staging row's key is unique and its node number stands for one chain of nodes,
+    so at the deepest level the rows are taken as they are (summing them again took a third of this)."""
+    deepest = f"n{NODE_LEVELS - 1}"
+    return " UNION ALL ".join(
+        [
+            f"SELECT s.indicator_id, s.period_id, n.{level} AS node, s.option, SUM(s.total) AS total, "
+            "CAST(SUM(s.numbers) AS bigint) AS numbers, CAST(SUM(s.reported) AS bigint) AS reported, "
+            "MIN(s.minimum) AS minimum, MAX(s.maximum) AS maximum FROM measurement_node_stage s "
+            f"JOIN measurement_node_list n ON n.node = s.node WHERE n.{level} IS NOT NULL "
+            f"GROUP BY s.indicator_id, s.period_id, n.{level}, s.option"
+            for level in (f"n{depth}" for depth in range(NODE_LEVELS - 1))
+        ]
+        + [
+            f"SELECT s.indicator_id, s.period_id, n.{deepest}, s.option, s.total, s.numbers, s.reported, "
+            "s.minimum, s.maximum FROM measurement_node_stage s JOIN measurement_node_list n "
+            f"ON n.node = s.node WHERE n.{deepest} IS NOT NULL"
+        ]
     )
+
+
+_SUMS = ("total", "numbers", "reported", "minimum", "maximum")
+
+
+def _replace(cursor: Any, collective_id: int) -> None:
+    """Make the collective's stored rows those of `_fresh`: delete the rows that are gone, insert the new
+    ones, update those that differ. Rows that did not change are not written (every write dirties a
+    page and an index entry), so a recomputation after a group move pays only for the rows it moved."""
+    if is_postgres():
+        _replace_postgres(cursor, collective_id)
+    else:
+        _replace_sqlite(cursor, collective_id)
+
+
+def _replace_postgres(cursor: Any, collective_id: int) -> None:
+    """One pass finds what differs: a full join of the fresh rows with the stored ones — a hash join,
+    whatever the planner believes of the tables, since PostgreSQL joins no other way in full — keeps in
+    measurement_node_diff the stored rows that are gone (no fresh figures), the new ones (no stored id)
+    and those whose figures differ; they are then deleted, updated and inserted by id. Over 360,000
+    unchanged stored rows (10 million values) it takes 0.7-0.9 s where the former steps took 3.8-4.7 s:
+    the levels summed into a table and indexed, an anti-join probing that index for each stored row, and
+    an upsert probing the unique key for each fresh row and locking every stored row, changed or not."""
+    sums = ", ".join(_SUMS)
+    _temporary(cursor, "measurement_node_diff", f"id bigint, {_STAGE}")
+    # f.node is never NULL in a fresh row: NULL there marks a stored row that is gone.
     cursor.execute(
-        f"DELETE FROM {TABLE} AS a WHERE a.collective_id = %s "
-        f"AND NOT EXISTS (SELECT 1 FROM measurement_node_fresh f WHERE {same_key})",
+        "INSERT INTO measurement_node_diff SELECT a.id, f.indicator_id, f.period_id, f.node, f.option, "
+        f"{', '.join(f'f.{c}' for c in _SUMS)} FROM ({_fresh()}) f FULL JOIN (SELECT id, indicator_id, "
+        f"period_id, node_id, option, {sums} FROM {TABLE} WHERE collective_id = %s) a "
+        "ON a.indicator_id = f.indicator_id AND a.period_id = f.period_id AND a.node_id = f.node "
+        "AND a.option = f.option WHERE a.id IS NULL OR f.node IS NULL "
+        f"OR {' OR '.join(f'a.{c} IS DISTINCT FROM f.{c}' for c in _SUMS)}",
         [collective_id],
     )
-    # One upsert rather than an UPDATE and an INSERT … WHERE NOT EXISTS on the table being filled: each
-    # row probes the unique key, whatever the planner believes of the table (just analysed empty after a
-    # raw load, PostgreSQL chose to scan it again for every new row).
-    differs = "IS DISTINCT FROM" if is_postgres() else "IS NOT"
-    sums = ("total", "numbers", "reported", "minimum", "maximum")
     cursor.execute(
-        f"INSERT INTO {TABLE} (collective_id, indicator_id, period_id, node_id, option, {', '.join(sums)}) "
-        f"SELECT %s, f.indicator_id, f.period_id, f.node, f.option, {', '.join(f'f.{c}' for c in sums)} "
+        f"DELETE FROM {TABLE} WHERE id IN (SELECT id FROM measurement_node_diff WHERE node IS NULL)"
+    )
+    cursor.execute(
+        f"UPDATE {TABLE} SET {', '.join(f'{c} = d.{c}' for c in _SUMS)} FROM measurement_node_diff d "
+        f"WHERE {TABLE}.id = d.id AND d.node IS NOT NULL"
+    )
+    # A plain insert (the join found no stored row of these keys, and an indicator belongs to one
+    # collective), in key order so the unique index is filled from left to right.
+    cursor.execute(
+        f"INSERT INTO {TABLE} (collective_id, indicator_id, period_id, node_id, option, {sums}) "
+        f"SELECT %s, indicator_id, period_id, node, option, {sums} FROM measurement_node_diff "
+        "WHERE id IS NULL ORDER BY indicator_id, period_id, node, option",
+        [collective_id],
+    )
+
+
+def _replace_sqlite(cursor: Any, collective_id: int) -> None:
+    """SQLite joins by nested loops (its full join of the fresh rows with the stored ones was stopped
+    after 9 minutes at 2 million values), and an index probe costs it little: the fresh rows are stored
+    with an index on their key, the stored rows without a fresh row are deleted by an anti-join, and one
+    upsert inserts the new rows and updates those that differ."""
+    _temporary(cursor, "measurement_node_fresh", _STAGE)
+    cursor.execute(f"INSERT INTO measurement_node_fresh {_fresh()}")
+    cursor.execute(
+        "CREATE INDEX measurement_node_fresh_key ON measurement_node_fresh "
+        "(indicator_id, period_id, node, option)"
+    )
+    cursor.execute(
+        f"DELETE FROM {TABLE} AS a WHERE a.collective_id = %s AND NOT EXISTS (SELECT 1 FROM "
+        "measurement_node_fresh f WHERE a.indicator_id = f.indicator_id AND a.period_id = f.period_id "
+        "AND a.node_id = f.node AND a.option = f.option)",
+        [collective_id],
+    )
+    cursor.execute(
+        f"INSERT INTO {TABLE} (collective_id, indicator_id, period_id, node_id, option, {', '.join(_SUMS)}) "
+        f"SELECT %s, f.indicator_id, f.period_id, f.node, f.option, {', '.join(f'f.{c}' for c in _SUMS)} "
         "FROM measurement_node_fresh f WHERE true ON CONFLICT (indicator_id, period_id, node_id, option) "
-        f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in sums)} "
-        f"WHERE {' OR '.join(f'{TABLE}.{c} {differs} excluded.{c}' for c in sums)}",
+        f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _SUMS)} "
+        f"WHERE {' OR '.join(f'{TABLE}.{c} IS NOT excluded.{c}' for c in _SUMS)}",
         [collective_id],
     )
 
@@ -366,7 +425,8 @@ def _stage_sqlite(cursor: Any, collective_id: int, nodes: int) -> None:
     row of a small in-memory table by an upsert on one integer key packing (indicator, period, node,
     option), which costs about 0.7 of the sort here; the keys are then unpacked into the staging rows.
     A value outside the collective's id ranges (or ranges too wide for 62 bits) keeps a row of its own,
-    keyed by minus its id, and is read back from the values."""
+    keyed by minus its id, and is read back from the values and summed with the others of its key, so
+    that, as on PostgreSQL, each staging row has a key of its own."""
     ((i0, i1, p0, p1, o1),) = select(
         f"SELECT (SELECT MIN(id) FROM {Indicator._meta.db_table} WHERE collective_id = %s), "
         f"(SELECT MAX(id) FROM {Indicator._meta.db_table} WHERE collective_id = %s), "
@@ -402,9 +462,10 @@ def _stage_sqlite(cursor: Any, collective_id: int, nodes: int) -> None:
         "INSERT INTO measurement_node_stage "
         "SELECT k / %s + %s, k / %s %% %s + %s, k / %s %% %s, k %% %s, total, numbers, reported, minimum, "
         "maximum FROM measurement_node_sums WHERE k >= 0 UNION ALL SELECT v.indicator_id, v.period_id, "
-        "m.node, v.option, s.total, s.numbers, s.reported, s.minimum, s.maximum "
+        "m.node, v.option, SUM(s.total), SUM(s.numbers), SUM(s.reported), MIN(s.minimum), MAX(s.maximum) "
         f"FROM measurement_node_sums s JOIN {VALUES} v ON v.id = -s.k "
-        "JOIN measurement_node_map m ON m.group_id = v.group_id WHERE s.k < 0",
+        "JOIN measurement_node_map m ON m.group_id = v.group_id WHERE s.k < 0 "
+        "GROUP BY v.indicator_id, v.period_id, m.node, v.option",
         [options * nodes * periods, i0, options * nodes, periods, p0, options, nodes, options],
     )
 

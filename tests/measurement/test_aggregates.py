@@ -16,7 +16,14 @@ from minga.architecture import services as architecture
 from minga.architecture.models import Group
 from minga.measurement import aggregates, selectors
 from minga.measurement.ingest import ValueIn, ValueWriter
-from minga.measurement.models import AggregateState, Aggregation, DataValue, ValueAggregate, ValueType
+from minga.measurement.models import (
+    AggregateState,
+    Aggregation,
+    DataValue,
+    ReportingPeriod,
+    ValueAggregate,
+    ValueType,
+)
 from tests.factories.architecture import make_group
 from tests.factories.measurement import make_indicator, make_period, make_sex_age
 
@@ -355,6 +362,75 @@ def test_values_written_while_aggregates_are_stale_are_counted_by_the_next_recom
     aggregates.reaggregate(collective=world.alpha)
     result = selectors.rollup(**args)
     assert result.from_aggregates and result.total == 3.0
+
+
+def test_a_recomputation_over_stale_rows_deletes_inserts_and_updates_only_what_changed(current: Any) -> None:
+    world = current
+    indicator = make_indicator(world.alpha)
+    for code in ("202602", "202603"):
+        make_period(world.alpha, code)
+    write(
+        world,
+        [
+            (indicator, world.kibera, "202602", 3),
+            (indicator, world.kibera, "202603", 2),
+            (indicator, world.mombasa, "202603", 5),
+        ],
+    )
+
+    def rows() -> dict[tuple[str, str], tuple[int, float]]:
+        found = ValueAggregate.objects.filter(indicator=indicator).select_related("node", "period")
+        return {(r.node.name, r.period.code): (r.pk, r.total) for r in found}
+
+    before = rows()
+    # Stale (as after a raw load): the writer leaves the rows as they were.
+    AggregateState.objects.filter(collective=world.alpha).update(current=False)
+    write(world, [(indicator, world.kibera, "202602", 4), (indicator, world.region_b, "202602", 1)])
+    DataValue.objects.filter(indicator=indicator, group=world.mombasa).delete()
+    assert rows() == before
+
+    aggregates.reaggregate(collective=world.alpha)
+    after = rows()
+    assert {key: total for key, (_, total) in after.items()} == {
+        ("Kenya", "202602"): 5.0,  # changed
+        ("Nairobi", "202602"): 4.0,  # changed
+        ("Coast", "202602"): 1.0,  # new
+        ("Kenya", "202603"): 2.0,  # changed
+        ("Nairobi", "202603"): 2.0,  # unchanged; Coast's March row is gone
+    }
+    # Rows that stay are updated in place (or left alone), not deleted and inserted again.
+    for key in (("Kenya", "202602"), ("Nairobi", "202602"), ("Kenya", "202603"), ("Nairobi", "202603")):
+        assert after[key][0] == before[key][0]
+    kept = stored(world.alpha)
+    ValueAggregate.objects.all().delete()
+    aggregates.reaggregate(collective=world.alpha)
+    assert stored(world.alpha) == kept  # the same rows as a recomputation into an empty table
+
+
+def test_a_recomputation_adds_up_values_whose_ids_are_too_wide_to_pack(current: Any) -> None:
+    # SQLite sums by an integer key packing the four ids; ids this far apart don't fit in it, so each
+    # value is summed on its own and the values under one node must still be added up.
+    world = current
+    make_indicator(world.alpha)  # a low id beside the high one
+    indicator = make_indicator(world.alpha, id=2**31 - 1)
+    make_period(world.alpha, "202602")
+    march = make_period(world.alpha, "202603")
+    ReportingPeriod.objects.filter(pk=march.pk).update(id=2**31 - 1)
+    mathare = make_group(world.alpha, parent=world.region_a, name="Mathare")
+    write(
+        world,
+        [
+            (indicator, world.kibera, "202603", 3),
+            (indicator, mathare, "202603", 4),
+            (indicator, world.mombasa, "202603", 6),
+        ],
+    )
+    assert_matches_recomputation(world.alpha)
+    totals = {
+        (r.node.name, r.total, r.numbers, r.reported)
+        for r in ValueAggregate.objects.filter(indicator=indicator).select_related("node")
+    }
+    assert totals == {("Kenya", 13.0, 3, 3), ("Nairobi", 7.0, 2, 2), ("Coast", 6.0, 1, 1)}
 
 
 # --- the tree changes ----------------------------------------------------------------------------------
