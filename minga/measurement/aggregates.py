@@ -24,8 +24,10 @@ children are nodes, and the indicator's rule adds up from per-period partials (s
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +65,9 @@ STATE = AggregateState._meta.db_table
 ACROSS_PERIODS = frozenset({Aggregation.SUM, Aggregation.AVERAGE, Aggregation.MIN, Aggregation.MAX})
 
 Key = tuple[int, int, int, int]  # indicator, period, node, option
+# On SQLite a recomputation whose values span at least this many ids sums them in two halves at once,
+# the second on a connection of its own (see `_stage_sqlite`); below it a thread costs more than it saves.
+PARALLEL_FROM = 500_000
 
 
 def nodes_of(path: str) -> tuple[tuple[int, str], ...]:
@@ -239,6 +244,15 @@ def reaggregate(*, collective: Collective) -> Rebuilt:
     under each of its nodes, and the stored rows are brought in line with them (`_replace`). Holds the
     state row's lock, so writers wait."""
     started = time.perf_counter()
+    # A second connection sees only committed values: it may help only when this transaction is the
+    # outermost one (it writes no values before summing them) and the database is a file.
+    name = str(connection.settings_dict["NAME"])
+    parallel = (
+        not is_postgres()
+        and not connection.in_atomic_block
+        and name not in ("", ":memory:")
+        and "mode=memory" not in name  # the test suite's shared-cache database
+    )
     with transaction.atomic():
         AggregateState.objects.get_or_create(collective=collective)
         AggregateState.objects.select_for_update().filter(collective=collective).first()
@@ -249,7 +263,7 @@ def reaggregate(*, collective: Collective) -> Rebuilt:
             if is_postgres():
                 _stage_postgres(cursor, collective.pk)
             else:
-                _stage_sqlite(cursor, collective.pk, nodes)
+                _stage_sqlite(cursor, collective.pk, nodes, parallel=parallel)
             _replace(cursor, collective.pk)
             for table in _TEMPORARY:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -420,43 +434,35 @@ def _stage_postgres(cursor: Any, collective_id: int) -> None:
     )
 
 
-def _stage_sqlite(cursor: Any, collective_id: int, nodes: int) -> None:
+def _stage_sqlite(cursor: Any, collective_id: int, nodes: int, *, parallel: bool = False) -> None:
     """SQLite has no hash aggregate: its GROUP BY sorts every value. Instead each value is added into its
     row of a small in-memory table by an upsert on one integer key packing (indicator, period, node,
     option), which costs about 0.7 of the sort here; the keys are then unpacked into the staging rows.
     A value outside the collective's id ranges (or ranges too wide for 62 bits) keeps a row of its own,
     keyed by minus its id, and is read back from the values and summed with the others of its key, so
-    that, as on PostgreSQL, each staging row has a key of its own."""
-    ((i0, i1, p0, p1, o1),) = select(
+    that, as on PostgreSQL, each staging row has a key of its own.
+
+    With `parallel` and at least `PARALLEL_FROM` value ids, the upsert runs on two halves of the ids at
+    once (`_sum_halves`): sqlite3 lets go of the GIL while a statement runs, so the two use both cores."""
+    ((i0, i1, p0, p1, o1, v0, v1),) = select(
         f"SELECT (SELECT MIN(id) FROM {Indicator._meta.db_table} WHERE collective_id = %s), "
         f"(SELECT MAX(id) FROM {Indicator._meta.db_table} WHERE collective_id = %s), "
         f"(SELECT MIN(id) FROM {ReportingPeriod._meta.db_table} WHERE collective_id = %s), "
         f"(SELECT MAX(id) FROM {ReportingPeriod._meta.db_table} WHERE collective_id = %s), "
-        f"(SELECT MAX(id) FROM {DisaggregationOption._meta.db_table})",
-        [collective_id] * 4,
+        f"(SELECT MAX(id) FROM {DisaggregationOption._meta.db_table}), "
+        f"(SELECT MIN(id) FROM {VALUES} WHERE collective_id = %s), "
+        f"(SELECT MAX(id) FROM {VALUES} WHERE collective_id = %s)",
+        [collective_id] * 6,
     )
-    i0, i1, p0, p1, o1 = (bound or 0 for bound in (i0, i1, p0, p1, o1))
+    i0, i1, p0, p1, o1, v0, v1 = (bound or 0 for bound in (i0, i1, p0, p1, o1, v0, v1))
     periods, nodes, options = p1 - p0 + 1, max(nodes, 1), o1 + 1
     packs = (i1 - i0 + 1) * periods * nodes * options < 2**62
-    _temporary(
-        cursor,
-        "measurement_node_sums",
-        "total double precision, numbers bigint, reported bigint, minimum double precision, "
-        "maximum double precision",
-        key="k",
-    )
-    cursor.execute(
-        "INSERT INTO measurement_node_sums SELECT CASE WHEN %s AND v.indicator_id BETWEEN %s AND %s "
-        "AND v.period_id BETWEEN %s AND %s AND v.option BETWEEN 0 AND %s "
-        "THEN (((v.indicator_id - %s) * %s + v.period_id - %s) * %s + m.node) * %s + v.option "
-        "ELSE -v.id END, COALESCE(v.value, 0), v.value IS NOT NULL, 1, v.value, v.value "
-        f"FROM {VALUES} v JOIN measurement_node_map m ON m.group_id = v.group_id WHERE v.collective_id = %s "
-        "ON CONFLICT (k) DO UPDATE SET total = total + excluded.total, numbers = numbers + excluded.numbers, "
-        "reported = reported + 1, "
-        "minimum = min(COALESCE(minimum, excluded.minimum), COALESCE(excluded.minimum, minimum)), "
-        "maximum = max(COALESCE(maximum, excluded.maximum), COALESCE(excluded.maximum, maximum))",
-        [packs, i0, i1, p0, p1, o1, i0, periods, p0, nodes, options, collective_id],
-    )
+    _temporary(cursor, "measurement_node_sums", _SUMS_TABLE, key="k")
+    params = [packs, i0, i1, p0, p1, o1, i0, periods, p0, nodes, options, collective_id]
+    if parallel and v1 - v0 + 1 >= PARALLEL_FROM:
+        _sum_halves(cursor, params, v0, v1)
+    else:
+        cursor.execute(_sum_values(), params)
     _temporary(cursor, "measurement_node_stage", _STAGE)
     cursor.execute(
         "INSERT INTO measurement_node_stage "
@@ -468,6 +474,79 @@ def _stage_sqlite(cursor: Any, collective_id: int, nodes: int) -> None:
         "GROUP BY v.indicator_id, v.period_id, m.node, v.option",
         [options * nodes * periods, i0, options * nodes, periods, p0, options, nodes, options],
     )
+
+
+_SUMS_TABLE = (
+    "total double precision, numbers bigint, reported bigint, minimum double precision, "
+    "maximum double precision"
+)
+_EXTREMES = (
+    "minimum = min(COALESCE(minimum, excluded.minimum), COALESCE(excluded.minimum, minimum)), "
+    "maximum = max(COALESCE(maximum, excluded.maximum), COALESCE(excluded.maximum, maximum))"
+)
+
+
+def _sum_values(*, ids: bool = False) -> str:
+    """The upsert adding each value into its row of measurement_node_sums (with `ids`, only the values
+    whose id lies between two more parameters)."""
+    return (
+        "INSERT INTO measurement_node_sums SELECT CASE WHEN %s AND v.indicator_id BETWEEN %s AND %s "
+        "AND v.period_id BETWEEN %s AND %s AND v.option BETWEEN 0 AND %s "
+        "THEN (((v.indicator_id - %s) * %s + v.period_id - %s) * %s + m.node) * %s + v.option "
+        "ELSE -v.id END, COALESCE(v.value, 0), v.value IS NOT NULL, 1, v.value, v.value "
+        f"FROM {VALUES} v JOIN measurement_node_map m ON m.group_id = v.group_id WHERE v.collective_id = %s "
+        + ("AND v.id BETWEEN %s AND %s " if ids else "")
+        + "ON CONFLICT (k) DO UPDATE SET total = total + excluded.total, "
+        "numbers = numbers + excluded.numbers, "
+        f"reported = reported + 1, {_EXTREMES}"
+    )
+
+
+def _sum_halves(cursor: Any, params: list[Any], first: int, last: int) -> None:
+    """Sum the values of ids first…middle on this connection while a second connection to the same file
+    sums those above the middle into its own temporary table; its rows are then added into ours.
+
+    The second connection reads what is committed. That is what this transaction sees: it wrote no
+    values (the caller checks it is the outermost one) and it holds the write lock (taken here if the
+    transaction did not begin IMMEDIATE), so nobody commits values until it ends."""
+    cursor.execute(f"UPDATE {STATE} SET current = current WHERE collective_id = %s", [params[-1]])
+    # This connection takes a little more: the other one starts later and hands its rows over.
+    middle = first + (last - first) * 11 // 20
+    mapping = select("SELECT group_id, node FROM measurement_node_map", [])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upper = pool.submit(
+            _sum_apart,
+            str(connection.settings_dict["NAME"]),
+            mapping,
+            _sum_values(ids=True).replace("%s", "?"),
+            [*params, middle + 1, last],
+        )
+        cursor.execute(_sum_values(ids=True), [*params, first, middle])
+        rows = upper.result()
+    cursor.executemany(
+        "INSERT INTO measurement_node_sums VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (k) DO UPDATE SET "
+        "total = total + excluded.total, numbers = numbers + excluded.numbers, "
+        f"reported = reported + excluded.reported, {_EXTREMES}",
+        rows,
+    )
+
+
+def _sum_apart(path: str, mapping: list[tuple[Any, ...]], sql: str, params: list[Any]) -> list[Any]:
+    """On a connection of its own (reading only; its tables are temporary), run the summing upsert `sql`
+    over a copy of the node map and return the rows it made."""
+    helper = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    try:
+        helper.execute("PRAGMA temp_store = MEMORY")
+        helper.execute("PRAGMA cache_size = -64000")
+        helper.execute(
+            "CREATE TEMPORARY TABLE measurement_node_map (group_id INTEGER PRIMARY KEY, node bigint)"
+        )
+        helper.executemany("INSERT INTO measurement_node_map VALUES (?, ?)", mapping)
+        helper.execute(f"CREATE TEMPORARY TABLE measurement_node_sums (k INTEGER PRIMARY KEY, {_SUMS_TABLE})")
+        helper.execute(sql, params)
+        return helper.execute("SELECT * FROM measurement_node_sums").fetchall()
+    finally:
+        helper.close()
 
 
 # --- reading ------------------------------------------------------------------------------------------

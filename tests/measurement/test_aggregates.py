@@ -612,3 +612,102 @@ def test_recomputation_from_the_cli(current: Any) -> None:
     assert "alpha: 2 aggregate rows" in result.output  # Kenya and Nairobi
     assert aggregates.is_current(world.alpha.pk)
     assert ValueAggregate.objects.get(node=world.kenya).total == 3.0
+
+
+# --- the recomputation in two halves (SQLite) ----------------------------------------------------------
+
+
+@pytest.fixture
+def file_database(transactional_db: Any, tmp_path: Any) -> Any:
+    """Every connection of the test on a file copy of the SQLite test database with the production
+    settings: the in-memory shared-cache one can't be opened by the recomputation's second connection."""
+    from django.db import connection, connections
+
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite sums on a second connection")
+    import sqlite3
+
+    path = tmp_path / "halves.sqlite3"
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    with sqlite3.connect(path) as target:
+        raw.backup(target)
+    target.close()
+    original, before = connections["default"], connections.settings["default"]
+    file_settings = {**before, "NAME": str(path)}
+    connections.settings["default"] = file_settings
+    connections["default"] = type(original)(file_settings, "default")
+    try:
+        yield
+    finally:
+        connections["default"].close()
+        connections["default"] = original
+        connections.settings["default"] = before
+
+
+def exact(collective: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        ValueAggregate.objects.filter(collective=collective).values_list(
+            "indicator_id",
+            "period_id",
+            "node_id",
+            "option",
+            "total",
+            "numbers",
+            "reported",
+            "minimum",
+            "maximum",
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recomputation_in_two_halves_makes_exactly_the_rows_of_one(
+    file_database: Any, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sex_age = make_sex_age(world.alpha)
+    enrolled = make_indicator(world.alpha, disaggregation=sex_age)
+    visits = make_indicator(world.alpha)
+    for code in ("202602", "202603"):
+        make_period(world.alpha, code)
+    groups = [world.kibera, world.mombasa] + [
+        make_group(world.alpha, parent=parent, name=f"Group {n}")
+        for n, parent in enumerate([world.region_a, world.region_b] * 5)
+    ]
+    # Two rounds over the same keys, so the values of one row lie in both halves of the ids. Whole
+    # numbers: a float adds them up exactly in any order (partial sums of other values may differ in the
+    # last bit, as the writer's running sums may).
+    for round_ in range(2):
+        write(
+            world,
+            [
+                (indicator, group, period, (n % 7) * 3 - round_ * 4, *option)
+                for n, group in enumerate(groups[round_::2])
+                for period in ("202602", "202603")
+                for indicator, option in ((visits, ()), (enrolled, ("f.0-14",)), (enrolled, ("m.25+",)))
+            ],
+        )
+    halves: list[Any] = []
+    real = aggregates._sum_apart
+
+    def counted(*args: Any) -> Any:
+        halves.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(aggregates, "_sum_apart", counted)
+
+    monkeypatch.setattr(aggregates, "PARALLEL_FROM", 1)
+    aggregates.reaggregate(collective=world.alpha)
+    assert len(halves) == 1  # the second connection summed the upper half
+    in_halves = exact(world.alpha)
+    ValueAggregate.objects.all().delete()
+    monkeypatch.setattr(aggregates, "PARALLEL_FROM", 10**12)
+    aggregates.reaggregate(collective=world.alpha)
+    assert len(halves) == 1
+    assert exact(world.alpha) == in_halves
+    assert in_halves and {row[2] for row in in_halves} >= {
+        world.kenya.pk,
+        world.region_a.pk,
+        world.region_b.pk,
+    }
