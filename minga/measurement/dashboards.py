@@ -140,8 +140,13 @@ def dashboard_delete(*, actor: Any, dashboard: SavedDashboard) -> None:
     dashboard.delete()
 
 
-def access_dashboard(user: Any, dashboard_id: int, *, for_edit: bool = False) -> SavedDashboard:
+def access_dashboard(
+    user: Any, dashboard_id: int, *, for_edit: bool = False, collective: Collective | None = None
+) -> SavedDashboard:
+    """The dashboard `user` may open (or, `for_edit`, change), in `collective` when given; else 404."""
     qs = SavedDashboard.objects.editable_by(user) if for_edit else SavedDashboard.objects.visible_to(user)
+    if collective is not None:
+        qs = qs.filter(collective=collective)
     obj = qs.select_related("collective", "within", "group_set").filter(pk=dashboard_id).first()
     if obj is None:
         raise NotFound("dashboard")

@@ -285,6 +285,9 @@ class ValidationRuleForm(forms.Form):
         return data
 
 
+DASHBOARD_SETTINGS = ("name", "indicators", "period", "charts", "shared")
+
+
 class SaveDashboardForm(forms.Form):
     """Save the dashboard as it is shown (area and periods come from the page) under a name, with the
     indicators and charts chosen."""
@@ -313,6 +316,13 @@ class SaveDashboardForm(forms.Form):
             .order_by("name", "id")
             .values_list("code", "name")
         )
+
+    def settings(self) -> dict[str, Any]:
+        """The chosen settings as keyword arguments of `dashboard_save` / `dashboard_update`, the area
+        apart (the view resolves it to what the viewer may reach)."""
+        return {
+            name: self.cleaned_data[name] for name in ("name", "indicators", "period", "charts", "shared")
+        }
 
 
 class EditDashboardForm(SaveDashboardForm):

@@ -44,13 +44,9 @@ def dashboard_save(request: HttpRequest, slug: str) -> HttpResponse:
             saved = dashboards.dashboard_save(
                 actor=request.user,
                 collective=collective,
-                name=data["name"],
-                indicators=data["indicators"],
                 within=within,
                 group_set=group_set,
-                period=data["period"],
-                charts=data["charts"],
-                shared=data["shared"],
+                **form.settings(),
             )
         except DomainError as error:
             messages.error(request, str(error))
@@ -69,9 +65,7 @@ def dashboard_save(request: HttpRequest, slug: str) -> HttpResponse:
 def saved_dashboard(request: HttpRequest, slug: str, dashboard_id: int) -> HttpResponse:
     """A saved dashboard, computed for whoever opens it."""
     collective = _member_collective(request, slug)
-    dashboard = dashboards.access_dashboard(request.user, dashboard_id)
-    if dashboard.collective_id != collective.pk:
-        raise NotFound("dashboard")
+    dashboard = dashboards.access_dashboard(request.user, dashboard_id, collective=collective)
     opened = dashboards.dashboard_open(viewer=request.user, dashboard=dashboard, today=timezone.localdate())
     panels: list[dict[str, Any]] = []
     for data in opened.panels:
@@ -103,9 +97,7 @@ def saved_dashboard(request: HttpRequest, slug: str, dashboard_id: int) -> HttpR
 def saved_dashboard_edit(request: HttpRequest, slug: str, dashboard_id: int) -> HttpResponse:
     """Change your saved dashboard: name, indicators, area, periods, charts, sharing."""
     collective = _member_collective(request, slug)
-    dashboard = dashboards.access_dashboard(request.user, dashboard_id, for_edit=True)
-    if dashboard.collective_id != collective.pk:
-        raise NotFound("dashboard")
+    dashboard = dashboards.access_dashboard(request.user, dashboard_id, for_edit=True, collective=collective)
     group_sets = GroupSet.objects.visible_to(request.user).filter(collective=collective).order_by("name")
     group_sets = group_sets[:200]
     area = f"within:{dashboard.within_id}" if dashboard.within_id else ""
@@ -126,21 +118,12 @@ def saved_dashboard_edit(request: HttpRequest, slug: str, dashboard_id: int) -> 
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         within_id, set_id = form.area_ids()
         try:
             within = access_group(request.user, within_id, collective=collective) if within_id else None
             group_set = access_group_set(request.user, set_id) if set_id else None
             dashboards.dashboard_update(
-                actor=request.user,
-                dashboard=dashboard,
-                name=data["name"],
-                indicators=data["indicators"],
-                within=within,
-                group_set=group_set,
-                period=data["period"],
-                charts=data["charts"],
-                shared=data["shared"],
+                actor=request.user, dashboard=dashboard, within=within, group_set=group_set, **form.settings()
             )
         except DomainError as error:
             add_problems(form, error, aliases={"within": "area", "group_set": "area"})
@@ -155,9 +138,7 @@ def saved_dashboard_edit(request: HttpRequest, slug: str, dashboard_id: int) -> 
 @require_POST
 def saved_dashboard_delete(request: HttpRequest, slug: str, dashboard_id: int) -> HttpResponse:
     collective = _member_collective(request, slug)
-    dashboard = dashboards.access_dashboard(request.user, dashboard_id, for_edit=True)
-    if dashboard.collective_id != collective.pk:
-        raise NotFound("dashboard")
+    dashboard = dashboards.access_dashboard(request.user, dashboard_id, for_edit=True, collective=collective)
     dashboards.dashboard_delete(actor=request.user, dashboard=dashboard)
     messages.success(request, f"Dashboard “{dashboard.name}” deleted.")
     return redirect(reverse("measurement:dashboard", args=[collective.slug]))
