@@ -8,7 +8,7 @@ import itertools
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +25,7 @@ from minga.measurement.models import (
     ValueType,
 )
 from tests.factories.architecture import make_group
+from tests.factories.databases import on_sqlite_file
 from tests.factories.measurement import make_indicator, make_period, make_sex_age
 
 TODAY = dt.date(2026, 11, 20)
@@ -621,29 +622,10 @@ def test_recomputation_from_the_cli(current: Any) -> None:
 def file_database(transactional_db: Any, tmp_path: Any) -> Any:
     """Every connection of the test on a file copy of the SQLite test database with the production
     settings: the in-memory shared-cache one can't be opened by the recomputation's second connection."""
-    from django.db import connection, connections
-
     if connection.vendor != "sqlite":
         pytest.skip("only SQLite sums on a second connection")
-    import sqlite3
-
-    path = tmp_path / "halves.sqlite3"
-    connection.ensure_connection()
-    raw = connection.connection
-    assert raw is not None
-    with sqlite3.connect(path) as target:
-        raw.backup(target)
-    target.close()
-    original, before = connections["default"], connections.settings["default"]
-    file_settings = {**before, "NAME": str(path)}
-    connections.settings["default"] = file_settings
-    connections["default"] = type(original)(file_settings, "default")
-    try:
+    with on_sqlite_file(tmp_path / "halves.sqlite3"):
         yield
-    finally:
-        connections["default"].close()
-        connections["default"] = original
-        connections.settings["default"] = before
 
 
 def exact(collective: Any) -> list[tuple[Any, ...]]:

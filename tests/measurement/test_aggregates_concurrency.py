@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from minga.core.bulk.sql import is_postgres, select
 from minga.measurement import aggregates, selectors
 from minga.measurement.ingest import ValueWriter
 from minga.measurement.models import AggregateState, Aggregation, DataValue, Indicator, ValueAggregate
 from tests.factories.api import ApiClient
+from tests.factories.databases import on_sqlite_file
 from tests.factories.measurement import make_indicator, make_period
 from tests.measurement.test_aggregates import assert_matches_recomputation, figures, scan, write
 
@@ -48,26 +49,8 @@ def database(db: Any, tmp_path: Path) -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    import sqlite3
-
-    path = tmp_path / "concurrency.sqlite3"
-    connection.ensure_connection()
-    raw = connection.connection
-    assert raw is not None
-    with sqlite3.connect(path) as target:
-        raw.backup(target)
-    target.close()
-    original = connections["default"]
-    file_settings = {**connections.settings["default"], "NAME": str(path)}
-    before = connections.settings["default"]
-    connections.settings["default"] = file_settings  # threads open their connections from this
-    connections["default"] = type(original)(file_settings, "default")
-    try:
+    with on_sqlite_file(tmp_path / "concurrency.sqlite3"):
         yield
-    finally:
-        connections["default"].close()
-        connections["default"] = original
-        connections.settings["default"] = before
 
 
 class Trace:
