@@ -165,9 +165,11 @@ def _language_problems(person: Person) -> list[Problem]:
     if not person.preferred_language:
         return []
     try:
-        person.preferred_language = languages.parse(person.preferred_language, max_length=LANGUAGE_LENGTH)
-    except languages.LanguageError as error:
-        return [Problem("invalid_language", str(error), field="preferred_language")]
+        person.preferred_language = languages.clean(
+            person.preferred_language, field="preferred_language", max_length=LANGUAGE_LENGTH
+        )
+    except DomainError as error:
+        return error.problems
     return []
 
 
