@@ -18,8 +18,9 @@ Three pieces keep the rows right:
 `answers` lets `selectors.rollup` read these rows (`partials`) only when they give exactly what the
 value scan would: the viewer sees every value of the area (a superuser or an admin of the collective; a
 coordinator or lead over a subtree holding the area), the area is the collective or a subtree whose
-children are nodes, and the indicator's rule adds up from per-period partials (sum, average, min, max;
-"last" and "count" only within one period, since they need to know each group across periods).
+children are nodes, and the indicator's rule adds up from per-period partials (sum, average, min, max)
+or, over several periods, from the span rows of `spans.py` ("last" and "count", which need to know
+each group across periods).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from minga.architecture.models import Group
 from minga.core.bulk.sql import in_list, insert_rows, is_postgres, select
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
+from minga.measurement import spans
 from minga.measurement.models import (
     AggregateState,
     Aggregation,
@@ -265,6 +267,7 @@ def reaggregate(*, collective: Collective) -> Rebuilt:
             else:
                 _stage_sqlite(cursor, collective.pk, nodes, parallel=parallel)
             _replace(cursor, collective.pk)
+            spans.rebuild(cursor, collective.pk)
             for table in _TEMPORARY:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE collective_id = %s", [collective.pk])
@@ -603,19 +606,17 @@ def sees_whole_area(viewer: Any, area: Area) -> bool:
     return area.group is not None and scope.covers_path(area.group.path)
 
 
-def answers(*, viewer: Any, indicator: Indicator, area: Area, period_count: int, by: str) -> bool:
-    """Whether the aggregates give exactly the rollup the value scan would (see the module's doc)."""
+def answers(*, viewer: Any, indicator: Indicator, area: Area, by: str) -> bool:
+    """Whether the aggregates give exactly the rollup the value scan would (see the module's doc);
+    over several periods, "last" and "count" read the span rows (`spans.partials`)."""
     if by not in ("", "period", "child", "option") or area.group_set is not None:
         return False
     if area.group is not None and area.group.depth >= (NODE_LEVELS - 1 if by == "child" else NODE_LEVELS):
         return False
-    rule = indicator.aggregation
-    if rule not in ACROSS_PERIODS:
-        if period_count != 1:
-            return False
-        # Groups reporting several options of one indicator count once: only without disaggregation.
-        if rule == Aggregation.COUNT and indicator.disaggregation_id is not None:
-            return False
+    # Groups reporting several options of one indicator count once, where a period's row counts values:
+    # "count" only without disaggregation.
+    if indicator.aggregation == Aggregation.COUNT and indicator.disaggregation_id is not None:
+        return False
     return sees_whole_area(viewer, area)  # and the aggregates current: checked as they are read
 
 

@@ -38,9 +38,10 @@ from minga.core.bulk.sql import allocate_ids, in_list, insert_rows, is_postgres,
 from minga.core.errors import Problem
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
-from minga.measurement import aggregates, periods
+from minga.measurement import aggregates, periods, spans
 from minga.measurement.models import (
     TOTAL,
+    Aggregation,
     Approval,
     DataValue,
     DataValueHistory,
@@ -57,8 +58,10 @@ HISTORY_TABLE = DataValueHistory._meta.db_table
 DUE_AFTER_DAYS = 10
 LOOKUP_BATCH = 5_000
 # Advisory locks of value writers on PostgreSQL (`ValueWriter._take_turns`): the first key names them,
-# the second is one of WRITER_BUCKETS buckets of (indicator, period) pairs.
+# the second is one of WRITER_BUCKETS buckets of (indicator, period) pairs — or, under SERIES_LOCKS, of
+# (indicator, group) series of "last" and "count" indicators, whose span rows depend on every period.
 WRITER_LOCKS = 0x4D56
+SERIES_LOCKS = 0x4D57
 WRITER_BUCKETS = 256
 YES = {"1", "yes", "y", "true", "oui", "si", "sí", "ndiyo"}
 NO = {"0", "no", "n", "false", "non", "hapana"}
@@ -122,6 +125,7 @@ class _Indicator:
     active_until: dt.date | None
     disaggregation: int | None
     kinds: frozenset[int]
+    aggregation: str = Aggregation.SUM
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,7 @@ class ValueWriter:
                     ind.active_until,
                     ind.disaggregation_id,
                     frozenset(k.pk for k in ind.kinds.all()),
+                    ind.aggregation,
                 )
         codes = sorted({i.group for i in items if i.group not in self.groups})
         for start in range(0, len(codes), LOOKUP_BATCH):
@@ -569,9 +574,12 @@ class ValueWriter:
         creates.sort(key=lambda r: (r.indicator.pk, r.period.pk or 0, r.group[0], r.option))
         if not dry_run:
             self._ensure_periods(creates)
+            span_rules, pairs, spans_before = self._spans_before(creates, updates, deletes)
             self._apply(creates, updates, deletes)
             if aggregates.is_current(self.collective.pk, share_lock=True):
                 self._aggregate(creates, updates, deletes)
+                if span_rules:
+                    spans.save_changes(self.collective.pk, spans_before, self._spans_of(pairs, span_rules))
         outcome.warnings.extend(self._rule_warnings(kept))
         return outcome
 
@@ -582,17 +590,28 @@ class ValueWriter:
         """PostgreSQL: writers of the same (indicator, period) take turns, each until its transaction
         ends, so a second writer reads what the first committed: its history and the aggregates' deltas
         start from the value it really replaces, and a value created by both is updated by the second,
-        not refused. One transaction-level advisory lock per bucket of (indicator, period) pairs,
-        taken in order (two batches can't deadlock) and bounded in number (the server's lock table is
-        shared). SQLite needs none: its IMMEDIATE transactions let one writer in at a time."""
+        not refused. Writers of the same series of a "last" or "count" indicator, in any period, take
+        turns too: its span rows are read before and after the write (`spans`). One transaction-level
+        advisory lock per bucket of pairs, taken in order (two batches can't deadlock) and bounded in
+        number (the server's lock table is shared). SQLite needs none: its IMMEDIATE transactions let
+        one writer in at a time."""
         if not ready or not is_postgres():
             return
         buckets = sorted(
             {zlib.crc32(f"{r.indicator.pk}:{r.period.spec.code}".encode()) % WRITER_BUCKETS for r in ready}
         )
+        series = sorted(
+            {
+                zlib.crc32(f"{r.indicator.pk}:{r.group[0]}".encode()) % WRITER_BUCKETS
+                for r in ready
+                if r.indicator.aggregation in spans.SPAN_RULES
+            }
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, b) FROM unnest(%s::int[]) AS t(b)", [WRITER_LOCKS, buckets]
+                "SELECT pg_advisory_xact_lock(k, b) FROM (SELECT %s AS k, b FROM unnest(%s::int[]) AS t(b) "
+                "UNION ALL SELECT %s, b FROM unnest(%s::int[]) AS t(b)) locks ORDER BY k, b",
+                [WRITER_LOCKS, buckets, SERIES_LOCKS, series],
             )
 
     def _existing(
@@ -721,6 +740,40 @@ class ValueWriter:
             ),
             history,
         )
+
+    def _nodes_of(self, path: str) -> tuple[tuple[int, str], ...]:
+        found = self.nodes.get(path)
+        if found is None:
+            found = self.nodes[path] = aggregates.nodes_of(path)
+        return found
+
+    def _spans_before(
+        self,
+        creates: list[_Ready],
+        updates: list[tuple[_Ready, tuple[int, float | None, str, str]]],
+        deletes: list[tuple[_Ready, tuple[int, float | None, str, str]]],
+    ) -> tuple[dict[int, str], set[tuple[int, int]], dict[spans.SpanKey, list[Any]]]:
+        """For the batch's "last" and "count" indicators: their rules, the (indicator, group) series it
+        changes, and the span rows those series make before the batch is written (`spans`)."""
+        changed = [
+            *creates,
+            *(r for r, old in updates if old[1] != r.value or old[2] != r.text),
+            *(r for r, _ in deletes),
+        ]
+        span_rules = {
+            r.indicator.pk: r.indicator.aggregation
+            for r in changed
+            if r.indicator.aggregation in spans.SPAN_RULES
+        }
+        if not span_rules:
+            return {}, set(), {}
+        pairs = {(r.indicator.pk, r.group[0]) for r in changed if r.indicator.pk in span_rules}
+        return span_rules, pairs, self._spans_of(pairs, span_rules)
+
+    def _spans_of(
+        self, pairs: set[tuple[int, int]], span_rules: dict[int, str]
+    ) -> dict[spans.SpanKey, list[Any]]:
+        return spans.contributions(spans.read_series(pairs, span_rules), span_rules, self._nodes_of)
 
     def _aggregate(
         self,

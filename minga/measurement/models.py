@@ -412,17 +412,29 @@ class DataValueHistory(models.Model):
         return f"{self.indicator_id}/{self.group_id}/{self.period_id}: {self.old_value} → {self.new_value}"
 
 
+def _whole_subtree_q(user: Any) -> Q | None:
+    """Rows adding up a node's whole subtree, private groups included (aggregates, spans): only those
+    who see every value in it may read them — admins of the collective, coordinators and leads of the
+    subtree. None: everything (a superuser)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    covered = Q(collective_id__in=scope.admin_collectives)
+    for path in scope.view_paths:
+        covered |= Q(node__path__startswith=path)
+    return covered & Q(collective_id__in=scope.member_collectives)
+
+
 class ValueAggregateQuerySet(models.QuerySet["ValueAggregate"]):
     def visible_to(self, user: Any) -> ValueAggregateQuerySet:
-        """An aggregate adds up a whole subtree, private groups included: only those who see every
-        value in it may read it — admins of the collective, coordinators and leads of the subtree."""
-        scope = scope_for(user)
-        if scope.is_superuser:
-            return self.all()
-        covered = Q(collective_id__in=scope.admin_collectives)
-        for path in scope.view_paths:
-            covered |= Q(node__path__startswith=path)
-        return self.filter(covered, collective_id__in=scope.member_collectives)
+        covered = _whole_subtree_q(user)
+        return self.all() if covered is None else self.filter(covered)
+
+
+class ValueSpanQuerySet(models.QuerySet["ValueSpan"]):
+    def visible_to(self, user: Any) -> ValueSpanQuerySet:
+        covered = _whole_subtree_q(user)
+        return self.all() if covered is None else self.filter(covered)
 
 
 class ValueAggregate(models.Model):
@@ -469,6 +481,49 @@ class ValueAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id}/{self.node_id}/{self.period_id}/{self.option}: {self.total}"
+
+
+class ValueSpan(models.Model):
+    """For indicators whose rule is "last value" or "count of reporting groups": the values of one period
+    under a node whose series (a group's values of the indicator, per option for "last") next reports
+    in the period starting `next_start` (`spans.NEVER`: not since). A rollup over periods a…b then adds
+    the rows of a…b whose next report starts after b: each series' latest value in the range, once.
+
+    Kept by the value writer and rebuilt by `aggregates.reaggregate`, like `ValueAggregate` (see
+    `minga/measurement/spans.py` and docs/measurement.md); read under the same conditions."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Derived, like ValueAggregate: no database foreign keys, Django's CASCADE deletes the rows.
+    collective = models.ForeignKey(
+        Collective, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    node = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    option = models.PositiveIntegerField(default=TOTAL)
+    next_start = models.DateField()
+    total = models.FloatField(default=0.0)  # sum of the numeric values ("last")
+    numbers = models.IntegerField(default=0)  # how many numeric values ("last")
+    reported = models.IntegerField(default=0)  # how many values ("last") or groups ("count")
+
+    objects = ValueSpanQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "node", "option", "next_start"], name="valuespan_key"
+            )
+        ]
+        indexes = [models.Index(fields=["collective"], name="valuespan_collective_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.node_id}/{self.period_id}/{self.option}→{self.next_start}"
 
 
 class AggregateState(models.Model):

@@ -24,7 +24,7 @@ from django.db.models import Min, OuterRef, Q, Subquery
 
 from minga.architecture.models import Group, GroupSet, GroupStatus, Layer
 from minga.core.models import Collective
-from minga.measurement import aggregates, periods
+from minga.measurement import aggregates, periods, spans
 from minga.measurement.models import (
     TOTAL,
     Aggregation,
@@ -148,9 +148,7 @@ def rollup(
     (or one total), by the indicator's aggregation rule, from the values `viewer` may see. Two queries
     (values; labels of the child units or options)."""
     result = Rollup(indicator=indicator, area=area, periods=sorted(period_list, key=lambda p: p.start), by=by)
-    if aggregates.answers(
-        viewer=viewer, indicator=indicator, area=area, period_count=len(result.periods), by=by
-    ):
+    if aggregates.answers(viewer=viewer, indicator=indicator, area=area, by=by):
         answered = _rollup_from_aggregates(viewer, result)
         if answered is not None:
             return answered
@@ -184,27 +182,34 @@ def _rollup_from_aggregates(viewer: Any, result: Rollup) -> Rollup | None:
     """`rollup` from the pre-aggregated rows, for the cases `aggregates.answers` allows; None when
     they are not current."""
     by, rule = result.by, result.indicator.aggregation
-    rows = aggregates.partials(
-        indicator=result.indicator, area=result.area, period_list=result.periods, by_child=by == "child"
-    )
-    if rows is None:
+    reading: dict[str, Any] = {
+        "indicator": result.indicator,
+        "area": result.area,
+        "period_list": result.periods,
+    }
+    if rule in spans.SPAN_RULES and len(result.periods) > 1:
+        # The total (and each unit's or option's figure) is each series' latest over the whole range,
+        # from the span rows; a period's own figure is its per-period row, as with one period.
+        rows = spans.partials(**reading, by_child=by == "child")
+        cell_rows = aggregates.partials(**reading, by_child=False) if by == "period" and rows else rows
+    else:
+        rows = cell_rows = aggregates.partials(**reading, by_child=by == "child")
+    if rows is None or cell_rows is None:
         return None
-    result.values_read = len(rows)
+    result.values_read = len(rows) + (len(cell_rows) if cell_rows is not rows else 0)
     result.from_aggregates = True
     order = {p.pk: n for n, p in enumerate(result.periods)}
     total = aggregates.Partial()
-    buckets: dict[Any, aggregates.Partial] = {}
     for row in rows:
+        total.merge(*row[3:])
+    buckets: dict[Any, aggregates.Partial] = {}
+    for row in cell_rows if by else ():
         unit, period_id, option = row[:3]
-        partial = row[3:]
-        total.merge(*partial)
-        if not by:
-            continue
         key = order[period_id] if by == "period" else unit if by == "child" else option
         bucket = buckets.get(key)
         if bucket is None:
             bucket = buckets[key] = aggregates.Partial()
-        bucket.merge(*partial)
+        bucket.merge(*row[3:])
     result.total = total.value(rule) if rows else None
     if not by:
         return result

@@ -22,7 +22,7 @@ from minga.core.choices import Role
 from minga.core.errors import DomainError, NotFound, Problem, full_clean
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
-from minga.measurement import periods
+from minga.measurement import periods, spans
 from minga.measurement.ingest import DUE_AFTER_DAYS, Outcome, ValueIn, ValueWriter
 from minga.measurement.models import (
     Approval,
@@ -256,10 +256,13 @@ def indicator_update(
             "Values are stored under the current disaggregation: it can't change.",
             field="disaggregation",
         )
+    rule = indicator.aggregation
     for name, value in changes.items():
         setattr(indicator, name, value)
     _check_indicator(indicator, kinds)
     indicator.save()
+    if indicator.aggregation != rule:
+        spans.rebuild_indicator(indicator)  # "last" and "count" keep span rows, the others none
     if kinds is not None:
         indicator.kinds.set(kinds)
     audit_record(

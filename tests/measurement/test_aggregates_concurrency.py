@@ -25,7 +25,7 @@ import pytest
 from django.db import connection
 
 from minga.core.bulk.sql import is_postgres, select
-from minga.measurement import aggregates, selectors
+from minga.measurement import aggregates, selectors, spans
 from minga.measurement.ingest import ValueWriter
 from minga.measurement.models import AggregateState, Aggregation, DataValue, Indicator, ValueAggregate
 from tests.factories.api import ApiClient
@@ -375,3 +375,36 @@ def test_a_writer_and_a_recomputation_at_once(world: Any, gate: Gate, trace: Tra
     assert_serialised_on_sqlite(trace)
     assert ValueAggregate.objects.get(node=world.kenya, indicator=indicator).total == 13.0
     assert_consistent(world, indicator)
+
+
+@pytest.mark.parametrize("rule", [Aggregation.LAST, Aggregation.COUNT])
+def test_two_writers_of_one_series_in_different_periods(
+    world: Any, gate: Gate, trace: Trace, rule: str
+) -> None:
+    """Kibera reported in January; one writer adds March while another adds February. Each moves
+    January's next report (the span rows, `spans`): on PostgreSQL the second waits for the first's
+    series lock and then reads its March, so January ends up followed by February, February by March."""
+    quarter = [make_period(world.alpha, code) for code in ("202601", "202602", "202603")]
+    indicator = make_indicator(world.alpha, code="stock", aggregation=rule)
+    aggregates.reaggregate(collective=world.alpha)
+    write(world, [(indicator, world.kibera, "202601", 1), (indicator, world.mombasa, "202601", 4)])
+    gate.after(spans, "save_changes")
+    run_together(
+        gate,
+        trace,
+        lambda: write(world, [(indicator, world.kibera, "202603", 3)]),
+        lambda: write(world, [(indicator, world.kibera, "202602", 2)]),
+    )
+    assert_serialised_on_sqlite(trace)
+    args: dict[str, Any] = {
+        "viewer": world.admin,
+        "indicator": indicator,
+        "area": selectors.Area(world.alpha),
+        "period_list": quarter,
+        "by": "child",
+    }
+    result = selectors.rollup(**args)
+    assert result.from_aggregates
+    assert result.total == (7.0 if rule == Aggregation.LAST else 2.0)
+    assert figures(result) == figures(scan(**args))
+    assert_matches_recomputation(world.alpha)
