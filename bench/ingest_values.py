@@ -11,6 +11,7 @@ synthetic collective of `--groups` groups in five levels, `--indicators` monthly
 One JSON line per figure: bench, database, rows, seconds, ratio_to_raw, rows_per_second.
 
     .venv/bin/python -m bench.ingest_values [--rows 1000000] [--groups 50000] [--indicators 500]
+                                            [--aggregation sum|…|last|count]
                                             [--database sqlite|postgres] [--keep]
 """
 
@@ -31,6 +32,12 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--groups", type=int, default=50_000)
     parser.add_argument("--indicators", type=int, default=500)
+    parser.add_argument(
+        "--aggregation",
+        default="sum",
+        choices=("sum", "average", "min", "max", "last", "count"),
+        help="every indicator's rule (last and count also keep span rows)",
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     with scratch_database(args.database, keep=args.keep) as scratch:
@@ -38,12 +45,13 @@ def run(argv: list[str] | None = None) -> int:
         from minga.core.bulk import get_record_type
         from minga.core.bulk.formats import open_table
         from minga.core.bulk.runner import run_import
-        from minga.measurement.models import DataValue
+        from minga.measurement.models import DataValue, Indicator
 
         world = build_world(groups=args.groups, indicators=args.indicators, months=12)
+        Indicator.objects.filter(collective=world.collective).update(aggregation=args.aggregation)
         path = scratch.folder / "values.csv"
         rows = write_values_csv(path, world, args.rows)
-        common = {"database": args.database, "rows": rows}
+        common = {"database": args.database, "rows": rows, "aggregation": args.aggregation}
 
         started = time.perf_counter()
         with path.open(newline="", encoding="utf-8") as handle:
