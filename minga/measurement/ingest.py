@@ -574,12 +574,15 @@ class ValueWriter:
         creates.sort(key=lambda r: (r.indicator.pk, r.period.pk or 0, r.group[0], r.option))
         if not dry_run:
             self._ensure_periods(creates)
-            span_rules, pairs, spans_before = self._spans_before(creates, updates, deletes)
+            span_rules, series_before, series_after, written = self._span_series(creates, updates, deletes)
             self._apply(creates, updates, deletes)
             if aggregates.is_current(self.collective.pk, share_lock=True):
                 self._aggregate(creates, updates, deletes)
                 if span_rules:
-                    spans.save_changes(self.collective.pk, spans_before, self._spans_of(pairs, span_rules))
+                    spans.save_changes(
+                        self.collective.pk,
+                        *spans.changes(series_before, series_after, written, span_rules, self._nodes_of),
+                    )
         outcome.warnings.extend(self._rule_warnings(kept))
         return outcome
 
@@ -747,14 +750,15 @@ class ValueWriter:
             found = self.nodes[path] = aggregates.nodes_of(path)
         return found
 
-    def _spans_before(
+    def _span_series(
         self,
         creates: list[_Ready],
         updates: list[tuple[_Ready, tuple[int, float | None, str, str]]],
         deletes: list[tuple[_Ready, tuple[int, float | None, str, str]]],
-    ) -> tuple[dict[int, str], set[tuple[int, int]], dict[spans.SpanKey, list[Any]]]:
-        """For the batch's "last" and "count" indicators: their rules, the (indicator, group) series it
-        changes, and the span rows those series make before the batch is written (`spans`)."""
+    ) -> tuple[dict[int, str], list[spans.SeriesRow], list[spans.SeriesRow], set[tuple[int, int, int, int]]]:
+        """For the batch's "last" and "count" indicators: their rules, and the rows of the series the
+        batch changes as stored before it and as they will be after it — the batch applied to them in
+        memory, so each series is read once — and the keys it writes (`spans.changes`)."""
         changed = [
             *creates,
             *(r for r, old in updates if old[1] != r.value or old[2] != r.text),
@@ -766,14 +770,26 @@ class ValueWriter:
             if r.indicator.aggregation in spans.SPAN_RULES
         }
         if not span_rules:
-            return {}, set(), {}
-        pairs = {(r.indicator.pk, r.group[0]) for r in changed if r.indicator.pk in span_rules}
-        return span_rules, pairs, self._spans_of(pairs, span_rules)
-
-    def _spans_of(
-        self, pairs: set[tuple[int, int]], span_rules: dict[int, str]
-    ) -> dict[spans.SpanKey, list[Any]]:
-        return spans.contributions(spans.read_series(pairs, span_rules), span_rules, self._nodes_of)
+            return {}, [], [], set()
+        changed = [r for r in changed if r.indicator.pk in span_rules]
+        before = spans.read_series({(r.indicator.pk, r.group[0]) for r in changed}, span_rules)
+        written = {(r.indicator.pk, r.group[0], r.period.pk or 0, r.option) for r in changed}
+        after = [row for row in before if (row[0], row[1], row[6], row[3]) not in written]
+        after.extend(
+            (
+                r.indicator.pk,
+                r.group[0],
+                r.group[1],
+                r.option,
+                r.period.spec.kind,
+                r.period.spec.start,
+                r.period.pk or 0,
+                r.value,
+            )
+            for r in changed
+            if not r.delete
+        )
+        return span_rules, before, after, written
 
     def _aggregate(
         self,

@@ -24,6 +24,7 @@ Three pieces keep the rows right, as for `ValueAggregate`:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -102,15 +103,13 @@ def read_series(pairs: Iterable[tuple[int, int]], rules: dict[int, str]) -> list
     return found
 
 
-def contributions(
-    rows: Iterable[SeriesRow],
-    rules: dict[int, str],
-    nodes_of: Any,
-) -> dict[SpanKey, list[Any]]:
-    """The span rows these series make: key → [total, numbers, reported]. `nodes_of(path)` gives the
-    (id, path) of the nodes a group's values add up under (`aggregates.Deltas._nodes_of`)."""
-    series: dict[tuple[int, int, int, str], dict[dt.date, tuple[int, float]]] = {}
-    paths: dict[int, str] = {}
+Series = dict[tuple[int, int, int, str], dict[dt.date, tuple[int, float]]]
+
+
+def _series(rows: Iterable[SeriesRow], rules: dict[int, str], paths: dict[int, str]) -> Series:
+    """Rows grouped into series: (indicator, group, option or 0, period kind) → start → (period id,
+    value); the groups' paths into `paths`."""
+    series: Series = {}
     for indicator_id, group_id, path, option, kind, start, period_id, value in rows:
         if rules[indicator_id] == Aggregation.LAST:
             if value is None:
@@ -123,12 +122,27 @@ def contributions(
         entries = series.setdefault(key, {})
         held = entries.get(start)
         entries[start] = (period_id, value + (held[1] if held else 0.0))
+    return series
+
+
+def _rows_of(
+    series: Series,
+    rules: dict[int, str],
+    nodes_of: Any,
+    paths: dict[int, str],
+    only: dict[tuple[int, int, int, str], set[dt.date]] | None = None,
+) -> dict[SpanKey, list[Any]]:
+    """The span rows of these series (of their entries at the starts in `only`, if given)."""
     made: dict[SpanKey, list[Any]] = {}
-    for (indicator_id, group_id, option, _), entries in series.items():
+    for key, entries in series.items():
+        indicator_id, group_id, option, _ = key
         counting = rules[indicator_id] == Aggregation.COUNT
+        keep = None if only is None else only.get(key, set())
         starts = sorted(entries)
         nodes = nodes_of(paths[group_id])
         for n, start in enumerate(starts):
+            if keep is not None and start not in keep:
+                continue
             period_id, value = entries[start]
             following = starts[n + 1] if n + 1 < len(starts) else NEVER
             for node, _ in nodes:
@@ -140,6 +154,56 @@ def contributions(
                     cell[0] += value
                     cell[1] += 1
     return made
+
+
+def contributions(
+    rows: Iterable[SeriesRow], rules: dict[int, str], nodes_of: Any
+) -> dict[SpanKey, list[Any]]:
+    """The span rows these series make: key → [total, numbers, reported]. `nodes_of(path)` gives the
+    (id, path) of the nodes a group's values add up under (`aggregates.nodes_of`)."""
+    paths: dict[int, str] = {}
+    return _rows_of(_series(rows, rules, paths), rules, nodes_of, paths)
+
+
+def changes(
+    before: Iterable[SeriesRow],
+    after: Iterable[SeriesRow],
+    written: set[tuple[int, int, int, int]],
+    rules: dict[int, str],
+    nodes_of: Any,
+) -> tuple[dict[SpanKey, list[Any]], dict[SpanKey, list[Any]]]:
+    """The span rows a batch changes, before and after it, from the rows of the series it wrote
+    (`written`: its (indicator, group, period id, option) keys). Only entries whose value or next
+    report may differ: those written and those just before a written one (in either version) — an
+    entry's next report changes only when one appears or goes between it and its former next. The
+    rest would cancel out, and a series read again at each of an import's twelve months is long."""
+    paths: dict[int, str] = {}
+    old, new = _series(before, rules, paths), _series(after, rules, paths)
+    counted = {(i, g, p) for i, g, p, _ in written}
+    only: dict[tuple[int, int, int, str], set[dt.date]] = {}
+    for key in old.keys() | new.keys():
+        indicator_id, group_id, option, _ = key
+        last = rules[indicator_id] == Aggregation.LAST
+        versions = (old.get(key, {}), new.get(key, {}))
+        touched = {
+            start
+            for entries in versions
+            for start, (period_id, _) in entries.items()
+            if (
+                (indicator_id, group_id, period_id, option) in written
+                if last
+                else (indicator_id, group_id, period_id) in counted
+            )
+        }
+        keep = set(touched)
+        for entries in versions:
+            starts = sorted(entries)
+            for start in touched:
+                place = bisect.bisect_left(starts, start)
+                if place:
+                    keep.add(starts[place - 1])
+        only[key] = keep
+    return _rows_of(old, rules, nodes_of, paths, only), _rows_of(new, rules, nodes_of, paths, only)
 
 
 def save_changes(
