@@ -39,7 +39,6 @@ from minga.architecture.models import Group
 from minga.core.bulk.sql import in_list, insert_rows, is_postgres, select
 from minga.core.models import Collective
 from minga.core.scoping import scope_for
-from minga.measurement import spans
 from minga.measurement.models import (
     AggregateState,
     Aggregation,
@@ -79,6 +78,14 @@ def nodes_of(path: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(part), "/" + "/".join(parts[: n + 1]) + "/") for n, part in enumerate(parts))
 
 
+def cached_nodes_of(cache: dict[str, tuple[tuple[int, str], ...]], path: str) -> tuple[tuple[int, str], ...]:
+    """`nodes_of(path)`, kept in `cache` (a writer keeps one across its batches)."""
+    found = cache.get(path)
+    if found is None:
+        found = cache[path] = nodes_of(path)
+    return found
+
+
 def is_current(collective_id: int, *, share_lock: bool = False) -> bool:
     """Whether the collective's aggregates are current. The writer reads it with a share lock (on
     PostgreSQL) so a recomputation running meanwhile waits for its values, or it waits for it."""
@@ -111,10 +118,7 @@ class Deltas:
         self._nodes = nodes if nodes is not None else {}
 
     def _nodes_of(self, path: str) -> tuple[tuple[int, str], ...]:
-        found = self._nodes.get(path)
-        if found is None:
-            found = self._nodes[path] = nodes_of(path)
-        return found
+        return cached_nodes_of(self._nodes, path)
 
     def add(self, indicator: int, period: int, path: str, option: int, value: float | None) -> None:
         """A value stored (text: `value` None)."""
@@ -267,6 +271,8 @@ def reaggregate(*, collective: Collective) -> Rebuilt:
             else:
                 _stage_sqlite(cursor, collective.pk, nodes, parallel=parallel)
             _replace(cursor, collective.pk)
+            from minga.measurement import spans  # built on this module
+
             spans.rebuild(cursor, collective.pk)
             for table in _TEMPORARY:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -620,6 +626,16 @@ def answers(*, viewer: Any, indicator: Indicator, area: Area, by: str) -> bool:
     return sees_whole_area(viewer, area)  # and the aggregates current: checked as they are read
 
 
+def units_filter(area: Area, *, by_child: bool) -> tuple[str, list[Any]]:
+    """SQL on the node `g` picking the rows a rollup of `area` reads: its child units' when `by_child`,
+    else its own (the top-level units' for a whole collective)."""
+    if area.group is None:
+        return "g.collective_id = %s AND g.parent_id IS NULL", [area.collective.pk]
+    if by_child:
+        return "g.parent_id = %s", [area.group.pk]
+    return "g.id = %s", [area.group.pk]
+
+
 def partials(
     *, indicator: Indicator, area: Area, period_list: Sequence[ReportingPeriod], by_child: bool
 ) -> list[tuple[int, int, int, float, int, int, float | None, float | None]] | None:
@@ -630,12 +646,7 @@ def partials(
     aggregates costs no more queries than one from the values."""
     period_ids = [p.pk for p in period_list]
     in_periods, period_params = in_list("a.period_id", period_ids)
-    if area.group is None:
-        unit_filter, unit_params = "g.collective_id = %s AND g.parent_id IS NULL", [area.collective.pk]
-    elif by_child:
-        unit_filter, unit_params = "g.parent_id = %s", [area.group.pk]
-    else:
-        unit_filter, unit_params = "g.id = %s", [area.group.pk]
+    unit_filter, unit_params = units_filter(area, by_child=by_child)
     # One row per aggregate (flag: the state) — or one row of NULLs when there is none — if the state
     # row exists; no row at all when it doesn't.
     sql = (

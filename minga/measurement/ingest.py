@@ -745,10 +745,7 @@ class ValueWriter:
         )
 
     def _nodes_of(self, path: str) -> tuple[tuple[int, str], ...]:
-        found = self.nodes.get(path)
-        if found is None:
-            found = self.nodes[path] = aggregates.nodes_of(path)
-        return found
+        return aggregates.cached_nodes_of(self.nodes, path)
 
     def _span_series(
         self,

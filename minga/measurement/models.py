@@ -437,16 +437,12 @@ class ValueSpanQuerySet(models.QuerySet["ValueSpan"]):
         return self.all() if covered is None else self.filter(covered)
 
 
-class ValueAggregate(models.Model):
-    """Partial aggregates of one indicator in one period over the subtree of a group of the top
-    levels of the tree (a "node": depth < `aggregates.NODE_LEVELS`), per disaggregation option.
-
-    Kept up to date by the value writer in the same transaction (`aggregates.record`) and rebuilt by
-    `aggregates.reaggregate`; read by rollups only when the viewer sees every value they cover and the
-    collective's aggregates are current (`AggregateState`). See docs/architecture.md."""
+class NodeRows(models.Model):
+    """The key of rows derived from the values, per indicator x period x node x option
+    (`ValueAggregate`, `ValueSpan`)."""
 
     id = models.BigAutoField(primary_key=True)
-    # A derived table without database foreign keys: on PostgreSQL their checks at commit were a third of
+    # Derived tables without database foreign keys: on PostgreSQL their checks at commit were a third of
     # a recomputation into an empty table (6.8 s of 17 s for 360,000 rows). Django's CASCADE still
     # deletes a row with its collective, indicator, period or node (every deletion goes through the
     # ORM), and a recomputation deletes the rows of groups that no longer exist.
@@ -463,6 +459,19 @@ class ValueAggregate(models.Model):
         Group, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     option = models.PositiveIntegerField(default=TOTAL)
+
+    class Meta:
+        abstract = True
+
+
+class ValueAggregate(NodeRows):
+    """Partial aggregates of one indicator in one period over the subtree of a group of the top
+    levels of the tree (a "node": depth < `aggregates.NODE_LEVELS`), per disaggregation option.
+
+    Kept up to date by the value writer in the same transaction (`aggregates.record`) and rebuilt by
+    `aggregates.reaggregate`; read by rollups only when the viewer sees every value they cover and the
+    collective's aggregates are current (`AggregateState`). See docs/architecture.md."""
+
     total = models.FloatField(default=0.0)  # sum of the numeric values
     numbers = models.IntegerField(default=0)  # how many numeric values
     reported = models.IntegerField(default=0)  # how many values, text included (groups reporting)
@@ -483,7 +492,7 @@ class ValueAggregate(models.Model):
         return f"{self.indicator_id}/{self.node_id}/{self.period_id}/{self.option}: {self.total}"
 
 
-class ValueSpan(models.Model):
+class ValueSpan(NodeRows):
     """For indicators whose rule is "last value" or "count of reporting groups": the values of one period
     under a node whose series (a group's values of the indicator, per option for "last") next reports
     in the period starting `next_start` (`spans.NEVER`: not since). A rollup over periods a…b then adds
@@ -492,21 +501,6 @@ class ValueSpan(models.Model):
     Kept by the value writer and rebuilt by `aggregates.reaggregate`, like `ValueAggregate` (see
     `minga/measurement/spans.py` and docs/measurement.md); read under the same conditions."""
 
-    id = models.BigAutoField(primary_key=True)
-    # Derived, like ValueAggregate: no database foreign keys, Django's CASCADE deletes the rows.
-    collective = models.ForeignKey(
-        Collective, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    period = models.ForeignKey(
-        ReportingPeriod, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    node = models.ForeignKey(
-        Group, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    option = models.PositiveIntegerField(default=TOTAL)
     next_start = models.DateField()
     total = models.FloatField(default=0.0)  # sum of the numeric values ("last")
     numbers = models.IntegerField(default=0)  # how many numeric values ("last")

@@ -33,6 +33,7 @@ from django.db import connection
 
 from minga.architecture.models import Group
 from minga.core.bulk.sql import in_list, insert_rows, select
+from minga.measurement import aggregates
 from minga.measurement.models import (
     AggregateState,
     Aggregation,
@@ -264,8 +265,6 @@ def rebuild(cursor: Any, collective_id: int) -> None:
     """Replace the collective's span rows by those of its values, in SQL: each value's next report by
     LEAD over its series, summed per deepest node into a staging table, then up to each level's nodes.
     Needs `aggregates._map_nodes`' temporary tables (measurement_node_map, measurement_node_list)."""
-    from minga.measurement.aggregates import NODE_LEVELS, _temporary
-
     cursor.execute(f"DELETE FROM {TABLE} WHERE collective_id = %s", [collective_id])
     # The indicators first: the values are then sought by indicator (the natural key's index) rather
     # than all of the collective's scanned for the few indicators of these rules.
@@ -279,7 +278,7 @@ def rebuild(cursor: Any, collective_id: int) -> None:
         return
     never = connection.ops.adapt_datefield_value(NEVER)
     cursor.execute("DROP TABLE IF EXISTS measurement_span_stage")
-    _temporary(
+    aggregates._temporary(
         cursor,
         "measurement_span_stage",
         "indicator_id bigint, period_id bigint, node bigint, option bigint, next_start date, "
@@ -311,7 +310,7 @@ def rebuild(cursor: Any, collective_id: int) -> None:
         "SUM(s.numbers), SUM(s.reported) FROM measurement_span_stage s JOIN measurement_node_list n "
         f"ON n.node = s.node WHERE n.{level} IS NOT NULL "
         f"GROUP BY s.indicator_id, s.period_id, n.{level}, s.option, s.next_start"
-        for level in (f"n{depth}" for depth in range(NODE_LEVELS))
+        for level in (f"n{depth}" for depth in range(aggregates.NODE_LEVELS))
     )
     cursor.execute(
         f"INSERT INTO {TABLE} (collective_id, indicator_id, period_id, node_id, option, next_start, total, "
@@ -325,11 +324,9 @@ def rebuild_indicator(indicator: Indicator) -> None:
     """Redo one indicator's span rows (after its rule changed): none unless its rule is one spans
     serve, else those of its values. Nothing while the collective's aggregates are not current: the
     next recomputation makes them."""
-    from minga.measurement.aggregates import is_current, nodes_of
-
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE indicator_id = %s", [indicator.pk])
-    if indicator.aggregation not in SPAN_RULES or not is_current(indicator.collective_id):
+    if indicator.aggregation not in SPAN_RULES or not aggregates.is_current(indicator.collective_id):
         return
     rules = {indicator.pk: str(indicator.aggregation)}
     rows = [
@@ -341,7 +338,7 @@ def rebuild_indicator(indicator: Indicator) -> None:
             [indicator.pk],
         )
     ]
-    made = contributions(rows, rules, nodes_of)
+    made = contributions(rows, rules, aggregates.nodes_of)
     insert_rows(
         TABLE,
         COLUMNS,
@@ -371,12 +368,7 @@ def partials(
     first, last = ordered[0], ordered[-1]
     period_ids = [p.pk for p in ordered]
     in_periods, period_params = in_list("a.period_id", period_ids)
-    if area.group is None:
-        unit_filter, unit_params = "g.collective_id = %s AND g.parent_id IS NULL", [area.collective.pk]
-    elif by_child:
-        unit_filter, unit_params = "g.parent_id = %s", [area.group.pk]
-    else:
-        unit_filter, unit_params = "g.id = %s", [area.group.pk]
+    unit_filter, unit_params = aggregates.units_filter(area, by_child=by_child)
     day = connection.ops.adapt_datefield_value
     sql = (
         f"SELECT s.current AND (SELECT COUNT(*) FROM {PERIODS} q WHERE q.collective_id = %s AND q.kind = %s "
