@@ -758,7 +758,7 @@ class ValueWriter:
         memory, so each series is read once — and the keys it writes (`spans.changes`)."""
         changed = [
             *creates,
-            *(r for r, old in updates if old[1] != r.value or old[2] != r.text),
+            *(r for r, old in updates if _changes_value(r, old)),
             *(r for r, _ in deletes),
         ]
         span_rules = {
@@ -799,7 +799,7 @@ class ValueWriter:
         add, remove = deltas.add, deltas.remove
         deltas.add_many((r.indicator.pk, r.period.pk or 0, r.group[1], r.option, r.value) for r in creates)
         for r, old in updates:
-            if old[1] != r.value or old[2] != r.text:  # not a change of comment alone
+            if _changes_value(r, old):
                 remove(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, old[1])
                 add(r.indicator.pk, r.period.pk or 0, r.group[1], r.option, r.value)
         for r, old in deletes:
@@ -823,6 +823,12 @@ class ValueWriter:
             Problem(code="rule_broken", message=v.message, field="value")
             for v in rule_violations(rules=rules, cells=cells, proposed=kept)
         ]
+
+
+def _changes_value(r: _Ready, old: tuple[int, float | None, str, str]) -> bool:
+    """Whether an update changes the stored value or text (not the comment alone): what the aggregates
+    and span rows follow."""
+    return old[1] != r.value or old[2] != r.text
 
 
 def parse_period_code(text: str) -> str:

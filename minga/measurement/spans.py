@@ -14,8 +14,9 @@ a series is a group (all options), one entry per period; for "last", a group's n
 option.
 
 Three pieces keep the rows right, as for `ValueAggregate`:
-- the value writer reads the series a batch touches before and after its writes (`read_series`) and
-  applies the difference (`save_changes`) in the same transaction;
+- the value writer reads the series a batch touches once (`read_series`), applies the batch to them in
+  memory, and adds the difference of the entries that may change (`changes`, `save_changes`) in the
+  same transaction;
 - `rebuild` makes a collective's rows from the values in SQL (LEAD over each series), called by
   `aggregates.reaggregate`; `rebuild_indicator` redoes one indicator's after its rule changed;
 - rollups read them (`partials`) only where `aggregates.answers` allows and the collective's aggregates
@@ -79,10 +80,23 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
+def _select_series(where: str, params: list[Any]) -> list[SeriesRow]:
+    """The stored values `where` picks (on `v`, the values), as series rows."""
+    return [
+        (i, g, path, o, kind, _date(begins), p, value)
+        for i, g, path, o, kind, begins, p, value in select(
+            "SELECT v.indicator_id, v.group_id, g.path, v.option, p.kind, p.start, v.period_id, v.value "
+            f"FROM {VALUES} v JOIN {PERIODS} p ON p.id = v.period_id JOIN {GROUPS} g ON g.id = v.group_id "
+            f"WHERE {where}",
+            params,
+        )
+    ]
+
+
 def read_series(pairs: Iterable[tuple[int, int]], rules: dict[int, str]) -> list[SeriesRow]:
     """Every stored value of the series of these (indicator, group) pairs, for the indicators in
     `rules` (indicator id → its rule, "last" or "count"). One query per indicator and SERIES_BATCH
-    groups, an index seek on (group, period) each."""
+    groups: a seek on the natural key (indicator, period, group) per period and group."""
     by_indicator: dict[int, set[int]] = {}
     for indicator_id, group_id in pairs:
         if indicator_id in rules:
@@ -92,15 +106,7 @@ def read_series(pairs: Iterable[tuple[int, int]], rules: dict[int, str]) -> list
         groups = sorted(group_set)
         for start in range(0, len(groups), SERIES_BATCH):
             where, params = in_list("v.group_id", groups[start : start + SERIES_BATCH])
-            found.extend(
-                (i, g, path, o, kind, _date(begins), p, value)
-                for i, g, path, o, kind, begins, p, value in select(
-                    "SELECT v.indicator_id, v.group_id, g.path, v.option, p.kind, p.start, v.period_id, "
-                    f"v.value FROM {VALUES} v JOIN {PERIODS} p ON p.id = v.period_id JOIN {GROUPS} g "
-                    f"ON g.id = v.group_id WHERE v.indicator_id = %s AND {where}",
-                    [indicator_id, *params],
-                )
-            )
+            found.extend(_select_series(f"v.indicator_id = %s AND {where}", [indicator_id, *params]))
     return found
 
 
@@ -230,8 +236,7 @@ def save_changes(
     t = TABLE
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {t} (collective_id, indicator_id, period_id, node_id, option, next_start, total, "
-            "numbers, reported) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            f"INSERT INTO {t} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
             "ON CONFLICT (indicator_id, period_id, node_id, option, next_start) DO UPDATE SET "
             f"total = {t}.total + excluded.total, numbers = {t}.numbers + excluded.numbers, "
             f"reported = {t}.reported + excluded.reported",
@@ -243,19 +248,6 @@ def save_changes(
                 "AND option = %s AND next_start = %s AND reported <= 0",
                 emptied,
             )
-
-
-def rules_of(indicator_ids: Iterable[int]) -> dict[int, str]:
-    """indicator id → rule, for those of these indicators whose rule spans serve."""
-    ids = sorted(set(indicator_ids))
-    if not ids:
-        return {}
-    where, params = in_list("id", ids)
-    return {
-        pk: rule
-        for pk, rule in select(f"SELECT id, aggregation FROM {INDICATORS} WHERE {where}", params)
-        if rule in SPAN_RULES
-    }
 
 
 # --- rebuilding -----------------------------------------------------------------------------------------
@@ -329,16 +321,7 @@ def rebuild_indicator(indicator: Indicator) -> None:
     if indicator.aggregation not in SPAN_RULES or not aggregates.is_current(indicator.collective_id):
         return
     rules = {indicator.pk: str(indicator.aggregation)}
-    rows = [
-        (indicator.pk, g, path, o, kind, _date(begins), p, value)
-        for g, path, o, kind, begins, p, value in select(
-            "SELECT v.group_id, g.path, v.option, p.kind, p.start, v.period_id, v.value "
-            f"FROM {VALUES} v JOIN {PERIODS} p ON p.id = v.period_id JOIN {GROUPS} g ON g.id = v.group_id "
-            "WHERE v.indicator_id = %s",
-            [indicator.pk],
-        )
-    ]
-    made = contributions(rows, rules, aggregates.nodes_of)
+    made = contributions(_select_series("v.indicator_id = %s", [indicator.pk]), rules, aggregates.nodes_of)
     insert_rows(
         TABLE,
         COLUMNS,
